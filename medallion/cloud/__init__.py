@@ -1,0 +1,1 @@
+"""Connections to Azure Resource Manager and to the Databricks workspace."""
