@@ -1,0 +1,48 @@
+"""A change a remediation intends to make: planned first, applied only under --fix.
+
+Remediations never write directly. They read the live resource, merge what the requirement needs
+into it, and return `Change`s; `--plan` prints them, `--fix` applies them. A fix that returns no
+change has nothing to do, which is how a second `--fix` proves it writes nothing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass
+class Change:
+    """One write: which resource, which field, from what to what."""
+
+    resource: str
+    field: str
+    before: Any
+    after: Any
+    apply: Callable[[], Any] = field(repr=False, compare=False)
+    disruptive: bool = False    # may cut off people or pipelines that use the estate
+    irreversible: bool = False  # can never be undone once applied
+    opt_in: str = ""            # the flag or spec setting that allows it; "" means --fix suffices
+
+    def describe(self) -> str:
+        """One line: resource, field, before → after, and any warning."""
+        flags = [word for word, on in (("DISRUPTIVE", self.disruptive),
+                                       ("IRREVERSIBLE", self.irreversible)) if on]
+        warn = f" [{', '.join(flags)}; needs {self.opt_in}]" if flags and self.opt_in else (
+            f" [{', '.join(flags)}]" if flags else "")
+        return f"{self.resource}: {self.field}: {_short(self.before)} -> {_short(self.after)}{warn}"
+
+    def record(self) -> dict[str, Any]:
+        """Plain data for reports (survives pytest-xdist and JSON)."""
+        return {"resource": self.resource, "field": self.field, "before": _plain(self.before),
+                "after": _plain(self.after), "disruptive": self.disruptive,
+                "irreversible": self.irreversible, "opt_in": self.opt_in}
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = "absent" if value is None else json.dumps(value, default=str, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,12 @@
+"""The pytest plugin that turns `checks/` into a compliance audit with --fix and --plan.
+
+Split by phase, as pytest-html and pytest-xdist are: options, the run's context (spec, emulator,
+preflight), fixtures, running a requirement (audit, plan, fix), and reporting its outcome.
+"""
+pytest_plugins = [
+    "medallion.plugin.options",
+    "medallion.plugin.context",
+    "medallion.plugin.fixtures",
+    "medallion.plugin.runner",
+    "medallion.plugin.outcomes",
+]

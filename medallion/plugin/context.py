@@ -1,0 +1,118 @@
+"""The run's context: which spec, which mode, which endpoint; started once, in the controller.
+
+Under pytest-xdist the controller loads the spec, starts the emulator and runs the preflight;
+workers receive the emulator URL and the rest through `workerinput`, so every process audits
+the same estate and the emulator runs exactly once.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from medallion.spec import Spec, SpecError, load
+
+CHECKS_DIR = Path(__file__).resolve().parents[2] / "checks"
+CONTEXT = pytest.StashKey["RunContext"]()
+EMULATOR = pytest.StashKey[Any]()
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Plain data every process needs; crosses to xdist workers as a dict."""
+
+    estate_path: str | None
+    mode: str                      # audit | plan | fix
+    sim_url: str | None = None
+    sim_token: str | None = None
+    fix_lock: str | None = None
+    allow_disruptive: bool = False
+    allow_irreversible: bool = False
+
+    def spec(self) -> Spec:
+        return load(Path(self.estate_path) if self.estate_path else None, sim=self.sim_url is not None)
+
+
+def targets_checks(config: pytest.Config) -> bool:
+    """True when this run collects the compliance checks (not the suite's own tests)."""
+    for arg in config.args or [str(config.invocation_params.dir)]:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == CHECKS_DIR or CHECKS_DIR in path.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        if "medallion" in worker:
+            config.stash[CONTEXT] = RunContext(**worker["medallion"])
+        return
+    if not targets_checks(config) or config.option.help or config.option.collectonly:
+        return
+    if config.option.fix and config.option.plan:
+        raise pytest.UsageError("--fix and --plan exclude each other: --plan shows what --fix would do")
+    context = _start(config)
+    config.stash[CONTEXT] = context
+    from medallion.plugin.preflight import preflight
+
+    problem = preflight(context, context.spec())
+    if problem:
+        _stop_emulator(config)
+        raise pytest.UsageError(problem)
+
+
+def _start(config: pytest.Config) -> RunContext:
+    opt = config.option
+    try:
+        spec = load(Path(opt.estate) if opt.estate else None, sim=opt.sim)
+    except SpecError as error:
+        raise pytest.UsageError(str(error)) from None
+    mode = "fix" if opt.fix else "plan" if opt.plan else "audit"
+    sim_url = sim_token = None
+    if opt.sim:
+        sim_url, sim_token = _start_emulator(config, spec)
+    lock = os.path.join(tempfile.mkdtemp(prefix="medallion-"), "fix.lock")
+    return RunContext(estate_path=opt.estate, mode=mode, sim_url=sim_url, sim_token=sim_token,
+                      fix_lock=lock, allow_disruptive=opt.allow_disruptive,
+                      allow_irreversible=opt.allow_irreversible)
+
+
+def _start_emulator(config: pytest.Config, spec: Spec) -> tuple[str, str]:
+    from medallion.emulator import (OWNER_TOKEN, READER_TOKEN, Emulator, Faults,
+                                    builtin_scenario, load_scenario)
+
+    opt = config.option
+    try:
+        scenario = load_scenario(opt.sim_scenario) if opt.sim_scenario else builtin_scenario(spec.subscription_id)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+    faults = Faults(latency_ms=opt.sim_latency_ms, throttle_rate=opt.sim_throttle_rate,
+                    error_rate=opt.sim_error_rate)
+    emulator = Emulator(scenario, state_path=Path(opt.sim_state) if opt.sim_state else None,
+                        faults=faults).start()
+    config.stash[EMULATOR] = emulator
+    return emulator.url, READER_TOKEN if opt.sim_role == "reader" else OWNER_TOKEN
+
+
+def pytest_configure_node(node: Any) -> None:
+    """xdist: hand each worker the controller's context (the emulator URL among it)."""
+    context = node.config.stash.get(CONTEXT, None)
+    if context is not None:
+        node.workerinput["medallion"] = asdict(context)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _stop_emulator(config)
+
+
+def _stop_emulator(config: pytest.Config) -> None:
+    emulator = config.stash.get(EMULATOR, None)
+    if emulator is not None:
+        emulator.stop()
+        del config.stash[EMULATOR]

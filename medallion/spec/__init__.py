@@ -1,0 +1,85 @@
+"""The estate spec: one TOML file naming every resource and threshold the suite checks.
+
+The repository's `medallion.toml` holds the defaults; `--estate PATH` layers a file of your own on
+top, so an override names only what differs. Both are validated strictly: a typo must stop the run
+rather than silently audit the wrong thing.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from medallion.spec.estate import EstateNames
+from medallion.spec.schema import SpecError, build
+from medallion.spec.storage import StorageSpec
+from medallion.spec.target import Target
+
+DEFAULTS = Path(__file__).resolve().parents[2] / "medallion.toml"
+SIM_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+__all__ = ["Spec", "SpecError", "load", "DEFAULTS", "SIM_SUBSCRIPTION"]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything the checks compare against. `source` names the file(s) it came from."""
+
+    estate: EstateNames
+    target: Target = field(default_factory=Target)
+    storage: StorageSpec = field(default_factory=StorageSpec)
+    source: str = "medallion.toml"
+
+    @property
+    def subscription_id(self) -> str:
+        return self.target.subscription_id
+
+    def rg_id(self) -> str:
+        return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.estate.resource_group}"
+
+    def resource_id(self, provider_type: str, name: str) -> str:
+        """The ARM id of a resource of `provider_type` ("Microsoft.Storage/storageAccounts")."""
+        return f"{self.rg_id()}/providers/{provider_type}/{name}"
+
+
+def load(path: Path | None = None, *, sim: bool = False) -> Spec:
+    """Read the defaults, layer `path` over them, validate, and settle the subscription."""
+    table = _read(DEFAULTS)
+    source = DEFAULTS.name
+    if path is not None and Path(path).resolve() != DEFAULTS:
+        table = _merge(table, _read(Path(path)))
+        source = str(path)
+    spec = build(Spec, {**table, "source": source}, source=source)
+    return replace(spec, target=replace(spec.target, subscription_id=_subscription(spec, sim)))
+
+
+def _subscription(spec: Spec, sim: bool) -> str:
+    chosen = spec.target.subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID", "")
+    if sim:
+        return spec.target.subscription_id or SIM_SUBSCRIPTION
+    if not chosen:
+        raise SpecError(f"{spec.source}: missing value 'target.subscription_id' "
+                        "(set it in the spec or export AZURE_SUBSCRIPTION_ID; or try --sim)")
+    return chosen
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SpecError(f"{path}: estate spec not found (pass an existing file to --estate)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"{path}: not valid TOML ({error})") from None
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
