@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -83,7 +84,6 @@ def service() -> DatabricksService:
 @pytest.fixture
 def w(service: DatabricksService, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[WorkspaceClient]:
     """A real WorkspaceClient on a loopback server in front of `service`."""
-    import os
     for name in list(os.environ):
         if name.startswith(("DATABRICKS_", "ARM_")):
             monkeypatch.delenv(name)
@@ -119,6 +119,14 @@ def test_created_cluster_bills_until_terminated_and_pinning_keeps_it_listed(w, s
     assert raw["pinned_by_user_name"]
     w.clusters.unpin(cluster_id)
     assert list(w.clusters.list(filter_by=ListClustersFilterBy(is_pinned=True))) == []
+
+
+def test_cluster_list_pages_and_filters_by_state(w):
+    running = w.clusters.create(cluster_name="GoldPlatinumLayerProcessing", spark_version="15.4.x-scala2.12",
+                                node_type_id="Standard_DS3_v2").cluster_id
+    assert {c.cluster_id for c in w.clusters.list(page_size=1)} == {running, LAYER_CLUSTER}
+    states = ListClustersFilterBy(cluster_states=[State.PENDING, State.RUNNING])
+    assert [c.cluster_id for c in w.clusters.list(filter_by=states)] == [running]
 
 
 def test_update_with_mask_changes_only_masked_fields(w):
