@@ -6,6 +6,7 @@ preflight), fixtures, running a requirement (audit, plan, fix), and reporting it
 pytest_plugins = [
     "medallion.plugin.options",
     "medallion.plugin.context",
+    "medallion.plugin.catalogue",
     "medallion.plugin.fixtures",
     "medallion.plugin.runner",
     "medallion.plugin.outcomes",
