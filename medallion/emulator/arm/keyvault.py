@@ -1,0 +1,1 @@
+"""Placeholder: rules registered in a later commit."""
