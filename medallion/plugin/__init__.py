@@ -10,4 +10,5 @@ pytest_plugins = [
     "medallion.plugin.fixtures",
     "medallion.plugin.runner",
     "medallion.plugin.outcomes",
+    "medallion.plugin.results",
 ]
