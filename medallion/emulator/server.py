@@ -86,7 +86,8 @@ class Emulator:
         self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.emulator = self
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="medallion-emulator",
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name="medallion-emulator",
                                         daemon=True)
         self._thread.start()
         atexit.register(self._save)

@@ -50,14 +50,10 @@ class Route:
 
 RULES: dict[str, TypeRule] = {}
 ROUTES: list[Route] = []
-# Folded namespace -> canonical, so ids created with odd casing answer as ARM would.
-NAMESPACES: dict[str, str] = {}
 
 
 def register(rule: TypeRule) -> TypeRule:
     RULES[rule.type.lower()] = rule
-    namespace = rule.type.split("/")[0]
-    NAMESPACES.setdefault(namespace.lower(), namespace)
     return rule
 
 

@@ -1,1 +1,153 @@
-"""Placeholder: rules registered in a later commit."""
+"""Microsoft.Insights: diagnostic settings checked against the categories each resource type has,
+the categories list itself, and the alerting types' status codes.
+
+Categories are per type as Azure lists them. A type marked unsupported answers the categories list
+with 400 ResourceTypeNotSupported, as ARM does; a type this table does not know gets an empty list
+and any category (the emulator cannot judge what it has not been taught).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from medallion.emulator import arm
+from medallion.emulator.arm.service import ArmRequest, ArmResponse, Context
+from medallion.emulator.arm_store import type_of
+
+SETTINGS = "Microsoft.Insights/diagnosticSettings"
+_STORAGE_SERVICE = (["StorageRead", "StorageWrite", "StorageDelete"], ["Transaction", "Capacity"])
+_DATABRICKS_LOGS = [
+    "dbfs", "clusters", "accounts", "jobs", "notebook", "ssh", "workspace", "secrets",
+    "sqlPermissions", "instancePools", "sqlanalytics", "genie", "globalInitScripts", "iamRole",
+    "mlflowExperiment", "featureStore", "RemoteHistoryService", "mlflowAcledArtifact",
+    "databrickssql", "deltaPipelines", "modelRegistry", "repos", "unityCatalog", "gitCredentials",
+    "webTerminal", "serverlessRealTimeInference", "clusterLibraries", "partnerHub", "clamAVScan",
+    "capsule8Dataplane"]
+# Log categories that also belong to the `audit` category group.
+_AUDIT = {"AuditEvent", "Audit", "StorageWrite", "StorageDelete", "accounts", "secrets",
+          "sqlPermissions", "iamRole", "unityCatalog"}
+
+# folded type -> (log categories, metric categories); None: the type has no diagnostic settings.
+CATEGORIES: dict[str, tuple[list[str], list[str]] | None] = {
+    "microsoft.storage/storageaccounts": ([], ["Transaction", "Capacity"]),
+    "microsoft.storage/storageaccounts/blobservices": _STORAGE_SERVICE,
+    "microsoft.storage/storageaccounts/fileservices": _STORAGE_SERVICE,
+    "microsoft.storage/storageaccounts/queueservices": _STORAGE_SERVICE,
+    "microsoft.storage/storageaccounts/tableservices": _STORAGE_SERVICE,
+    "microsoft.keyvault/vaults": (["AuditEvent", "AzurePolicyEvaluationDetails"], ["AllMetrics"]),
+    "microsoft.databricks/workspaces": (_DATABRICKS_LOGS, []),
+    "microsoft.automation/automationaccounts": (["JobLogs", "JobStreams", "DscNodeStatus", "AuditEvent"],
+                                                ["AllMetrics"]),
+    "microsoft.network/networksecuritygroups": (["NetworkSecurityGroupEvent",
+                                                 "NetworkSecurityGroupRuleCounter"], []),
+    "microsoft.network/virtualnetworks": (["VMProtectionAlerts"], ["AllMetrics"]),
+    "microsoft.network/privateendpoints": ([], ["AllMetrics"]),
+    "microsoft.operationalinsights/workspaces": (["Audit"], ["AllMetrics"]),
+    "microsoft.portal/dashboards": None,
+    "microsoft.network/privatednszones": None,
+    "microsoft.network/privatednszones/virtualnetworklinks": None,
+    "microsoft.insights/actiongroups": None,
+    "microsoft.insights/metricalerts": None,
+    "microsoft.insights/activitylogalerts": None,
+    "microsoft.automation/automationaccounts/runbooks": None,
+    "microsoft.storage/storageaccounts/blobservices/containers": None,
+}
+
+
+def _categories(target_type: str) -> tuple[list[str], list[str]] | None:
+    """(logs, metrics) for a type; raises for a type without diagnostic settings."""
+    key = target_type.lower()
+    if key in CATEGORIES and CATEGORIES[key] is None:
+        raise arm.ArmError(400, "ResourceTypeNotSupported",
+                           f"The resource type '{key}' does not support diagnostic settings.")
+    return CATEGORIES.get(key)
+
+
+@arm.route("GET", r"/subscriptions/.+/providers/microsoft\.insights/diagnosticsettingscategories(/[^/]+)?")
+def _list_categories(ctx: Context, req: ArmRequest, m) -> ArmResponse:
+    target, _, rest = req.path.rpartition("/providers/")
+    target_body = ctx.service.require_exists(target)
+    known = _categories(type_of(target_body["id"])) or ([], [])
+    base = f"{target_body['id']}/providers/Microsoft.Insights/diagnosticSettingsCategories"
+    items = [_category(base, name, "Logs") for name in known[0]]
+    items += [_category(base, name, "Metrics") for name in known[1]]
+    if m.group(1):
+        wanted = m.group(1).strip("/")
+        match = [i for i in items if i["name"].lower() == wanted]
+        if not match:
+            raise arm.ArmError(404, "ResourceNotFound", f"Diagnostic category '{wanted}' does not exist "
+                               f"for {target_body['id']}.")
+        return ArmResponse(200, match[0])
+    return ArmResponse(200, {"value": items})
+
+
+def _category(base: str, name: str, kind: str) -> dict[str, Any]:
+    props: dict[str, Any] = {"categoryType": kind}
+    if kind == "Logs":
+        props["categoryGroups"] = ["audit", "allLogs"] if name in _AUDIT else ["allLogs"]
+    return {"id": f"{base}/{name}", "type": "Microsoft.Insights/diagnosticSettingsCategories",
+            "name": name, "properties": props}
+
+
+def _check_setting(ctx: Context, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """Refuse categories the target does not have, as Azure Monitor does (400, names the category)."""
+    target = new["id"].rpartition("/providers/")[0]
+    target_type = type_of(ctx.service.require_exists(target)["id"])
+    known = _categories(target_type)
+    props = new.get("properties") or {}
+    if not any(props.get(k) for k in ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId",
+                                      "marketplacePartnerId")):
+        raise arm.ArmError(400, "BadRequest", "A diagnostic setting needs at least one destination: "
+                           "workspaceId, storageAccountId, eventHubAuthorizationRuleId or marketplacePartnerId.")
+    if known is None:
+        return
+    logs, metrics = known
+    groups = {"allLogs"} | ({"audit"} if _AUDIT & set(logs) else set())
+    for entry in props.get("logs") or []:
+        if entry.get("categoryGroup"):
+            if entry["categoryGroup"] not in groups:
+                raise arm.ArmError(400, "BadRequest",
+                                   f"Category group '{entry['categoryGroup']}' is not supported for "
+                                   f"'{target_type}'; supported: {sorted(groups)}.")
+        elif entry.get("category") not in logs:
+            raise arm.ArmError(400, "BadRequest",
+                               f"Category '{entry.get('category')}' is not supported for '{target_type}'; "
+                               f"its log categories are: {', '.join(logs) or 'none'}.")
+    for entry in props.get("metrics") or []:
+        if entry.get("category") not in metrics:
+            raise arm.ArmError(400, "BadRequest",
+                               f"Metric category '{entry.get('category')}' is not supported for "
+                               f"'{target_type}'; its metric categories are: {', '.join(metrics) or 'none'}.")
+
+
+arm.register(arm.TypeRule(type=SETTINGS, put_status=(200, 200), provisioning_state=False,
+                          on_put=_check_setting))
+def _metric_alert_on_put(ctx: Context, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """The service stores ISO-8601 durations upper-cased ("Pt1m" is answered "PT1M")."""
+    props = new.setdefault("properties", {})
+    for key in ("evaluationFrequency", "windowSize"):
+        if isinstance(props.get(key), str):
+            props[key] = props[key].upper()
+
+
+arm.register(arm.TypeRule(type="Microsoft.Insights/metricAlerts", put_status=(200, 200),
+                          provisioning_state=False, on_put=_metric_alert_on_put))
+for _type in ("actionGroups", "activityLogAlerts", "scheduledQueryRules"):
+    arm.register(arm.TypeRule(type=f"Microsoft.Insights/{_type}", provisioning_state=False))
+arm.register(arm.TypeRule(type="Microsoft.Portal/dashboards"))
+
+
+def _workspace_on_create(ctx: Context, body: dict[str, Any]) -> None:
+    props = body.setdefault("properties", {})
+    props.update(customerId=str(uuid.uuid4()), createdDate=_now(), modifiedDate=_now())
+    props.setdefault("sku", {"name": "PerGB2018"})
+    props.setdefault("retentionInDays", 30)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+arm.register(arm.TypeRule(type="Microsoft.OperationalInsights/workspaces", on_create=_workspace_on_create,
+                          read_only=("customerId", "createdDate")))
