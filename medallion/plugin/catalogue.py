@@ -14,6 +14,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{severity.value}: requirements of {severity.value} severity")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         requirement = getattr(getattr(item, "obj", None), "requirement", None)
@@ -22,4 +23,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(getattr(pytest.mark, requirement.area))
         item.add_marker(getattr(pytest.mark, requirement.severity.value))
         for word in (requirement.area, requirement.id, requirement.severity.value):
-            item.keywords[word] = True
+            item.extra_keyword_matches.add(word)

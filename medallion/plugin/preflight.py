@@ -72,7 +72,8 @@ def _estate_missing(connections: Any, spec: Spec) -> str | None:
         if error.status_code in (401, 403):
             return (f"cannot read resource group {group} ({code or error.status_code}): "
                     "grant the identity Reader on it (see README, Least privilege)")
-        return f"Resource Manager failed while reading resource group {group}: {error.status_code} {code}"
+        return (f"Resource Manager keeps failing while reading resource group {group} "
+                f"({error.status_code} {code}) after retries: the service may be degraded; run again later")
     except Exception as error:  # noqa: BLE001 - transport errors after retries
         return f"Resource Manager at {connections.arm.endpoint} did not answer: {_first(error)}"
     return None
