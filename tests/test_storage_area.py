@@ -80,7 +80,7 @@ def test_a_too_short_version_retention_is_raised_never_lowered(tmp_path):
         rules[0]["definition"]["actions"]["version"] = {"delete": {"daysAfterCreationGreaterThan": 30}}
     state = tmp_path / "s.json"
     audit = run_checks(state, *STORAGE, scenario=scenario_with(tmp_path, edit))
-    assert "versions are deleted after 30 days" in next(r["message"] for r in audit.records if r["id"] == "STG-001")
+    assert "versions are deleted too early: bronze after 30 days" in next(r["message"] for r in audit.records if r["id"] == "STG-001")
     run_checks(state, *STORAGE, "--fix")
     rules = arm_body(json.loads(state.read_text()), "/managementPolicies/default")["properties"]["policy"]["rules"]
     assert rules[0]["definition"]["actions"]["version"]["delete"]["daysAfterCreationGreaterThan"] == 90

@@ -59,12 +59,17 @@ def retention_gaps(rules: list[dict[str, Any]], spec: StorageSpec) -> list[str]:
     """Previous versions and snapshots: deleted eventually, but never before the spec's days."""
     gaps = []
     for target, floor in (("version", spec.versions_delete_after_days), ("snapshot", spec.snapshots_delete_after_days)):
+        never, early = [], []
         for layer, want in spec.lifecycle.items():
             days = earliest([r for r in rules if covers(r, want.prefix)], target, "delete")
             if days is None:
-                gaps.append(f"{layer} {target}s are never deleted (expected after {floor} days)")
+                never.append(layer)
             elif days < floor:
-                gaps.append(f"{layer} {target}s are deleted after {days} days (expected to keep {floor})")
+                early.append(f"{layer} after {days} days")
+        if never:
+            gaps.append(f"{target}s are never deleted in {', '.join(never)} (expected after {floor} days)")
+        if early:
+            gaps.append(f"{target}s are deleted too early: {', '.join(early)} (expected to keep {floor} days)")
     return gaps
 
 
