@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from medallion.spec.estate import EstateNames
+from medallion.spec.monitoring import MonitoringSpec
 from medallion.spec.schema import SpecError, build
+from medallion.spec.security import SecuritySpec
 from medallion.spec.storage import StorageSpec
 from medallion.spec.target import Target
 
@@ -30,6 +32,8 @@ class Spec:
     estate: EstateNames
     target: Target = field(default_factory=Target)
     storage: StorageSpec = field(default_factory=StorageSpec)
+    monitoring: MonitoringSpec = field(default_factory=MonitoringSpec)
+    security: SecuritySpec = field(default_factory=SecuritySpec)
     source: str = "medallion.toml"
 
     @property
