@@ -24,19 +24,27 @@ class Change:
     irreversible: bool = False  # can never be undone once applied
     opt_in: str = ""            # the flag or spec setting that allows it; "" means --fix suffices
 
-    def describe(self) -> str:
+    def describe(self, *, short: bool = False) -> str:
         """One line: resource, field, before → after, and any warning."""
         flags = [word for word, on in (("DISRUPTIVE", self.disruptive),
                                        ("IRREVERSIBLE", self.irreversible)) if on]
         warn = f" [{', '.join(flags)}; needs {self.opt_in}]" if flags and self.opt_in else (
             f" [{', '.join(flags)}]" if flags else "")
-        return f"{self.resource}: {self.field}: {_short(self.before)} -> {_short(self.after)}{warn}"
+        resource = short_id(self.resource) if short else self.resource
+        return f"{resource}: {self.field}: {_short(self.before)} -> {_short(self.after)}{warn}"
 
     def record(self) -> dict[str, Any]:
         """Plain data for reports (survives pytest-xdist and JSON)."""
         return {"resource": self.resource, "field": self.field, "before": _plain(self.before),
                 "after": _plain(self.after), "disruptive": self.disruptive,
-                "irreversible": self.irreversible, "opt_in": self.opt_in}
+                "irreversible": self.irreversible, "opt_in": self.opt_in,
+                "summary": self.describe(short=True)}
+
+
+def short_id(resource_id: str) -> str:
+    """A resource id without its subscription and group prefix, for people to read."""
+    marker = "/providers/"
+    return resource_id[resource_id.index(marker) + len(marker):] if marker in resource_id else resource_id
 
 
 def _plain(value: Any) -> Any:

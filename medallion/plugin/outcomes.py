@@ -81,7 +81,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             changes = _changes(report)
             if getattr(report, "when", None) == "call" and changes:
                 lines.append(f"{report.requirement_id} {report.verdict}:")
-                lines.extend(f"  {c['resource']}: {c['field']}" for c in changes)
+                lines.extend(f"  {c.get('summary') or c['resource']}" for c in changes)
     if lines:
         terminalreporter.write_sep("-", "medallion: changes")
         for line in lines:
