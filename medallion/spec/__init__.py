@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from medallion.spec.compute import ComputeSpec
+from medallion.spec.data_quality import DataQualitySpec
 from medallion.spec.estate import EstateNames
 from medallion.spec.monitoring import MonitoringSpec
 from medallion.spec.schema import SpecError, build
@@ -34,6 +36,8 @@ class Spec:
     storage: StorageSpec = field(default_factory=StorageSpec)
     monitoring: MonitoringSpec = field(default_factory=MonitoringSpec)
     security: SecuritySpec = field(default_factory=SecuritySpec)
+    compute: ComputeSpec = field(default_factory=ComputeSpec)
+    data_quality: DataQualitySpec = field(default_factory=DataQualitySpec)
     source: str = "medallion.toml"
 
     @property
