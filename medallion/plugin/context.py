@@ -6,6 +6,7 @@ the same estate and the emulator runs exactly once.
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from medallion.spec import Spec, SpecError, load
+from medallion.spec import SIM_SUBSCRIPTION, Spec, SpecError, load_all
 
 CHECKS_DIR = Path(__file__).resolve().parents[2] / "checks"
 CONTEXT = pytest.StashKey["RunContext"]()
@@ -33,8 +34,9 @@ class RunContext:
     allow_disruptive: bool = False
     allow_irreversible: bool = False
 
-    def spec(self) -> Spec:
-        return load(Path(self.estate_path) if self.estate_path else None, sim=self.sim_url is not None)
+    def specs(self) -> list[Spec]:
+        """Every estate the spec describes (one, unless it has [estates.<name>] tables)."""
+        return load_all(Path(self.estate_path) if self.estate_path else None, sim=self.sim_url is not None)
 
 
 def targets_checks(config: pytest.Config) -> bool:
@@ -61,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CONTEXT] = context
     from medallion.plugin.preflight import preflight
 
-    problem = preflight(context, context.spec())
+    problem = next(filter(None, (preflight(context, spec) for spec in context.specs())), None)
     if problem:
         _stop_emulator(config)
         raise pytest.UsageError(problem)
@@ -70,26 +72,25 @@ def pytest_configure(config: pytest.Config) -> None:
 def _start(config: pytest.Config) -> RunContext:
     opt = config.option
     try:
-        spec = load(Path(opt.estate) if opt.estate else None, sim=opt.sim)
+        specs = load_all(Path(opt.estate) if opt.estate else None, sim=opt.sim)
     except SpecError as error:
         raise pytest.UsageError(str(error)) from None
     mode = "fix" if opt.fix else "plan" if opt.plan else "audit"
     sim_url = sim_token = None
     if opt.sim:
-        sim_url, sim_token = _start_emulator(config, spec)
+        sim_url, sim_token = _start_emulator(config, specs)
     lock = os.path.join(tempfile.mkdtemp(prefix="medallion-"), "fix.lock")
     return RunContext(estate_path=opt.estate, mode=mode, sim_url=sim_url, sim_token=sim_token,
                       fix_lock=lock, allow_disruptive=opt.allow_disruptive,
                       allow_irreversible=opt.allow_irreversible)
 
 
-def _start_emulator(config: pytest.Config, spec: Spec) -> tuple[str, str]:
-    from medallion.emulator import (OWNER_TOKEN, READER_TOKEN, Emulator, Faults,
-                                    builtin_scenario, load_scenario)
+def _start_emulator(config: pytest.Config, specs: list[Spec]) -> tuple[str, str]:
+    from medallion.emulator import OWNER_TOKEN, READER_TOKEN, Emulator, Faults, load_scenario
 
     opt = config.option
     try:
-        scenario = load_scenario(opt.sim_scenario) if opt.sim_scenario else builtin_scenario(spec.subscription_id)
+        scenario = load_scenario(opt.sim_scenario) if opt.sim_scenario else embedded_scenario(specs)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
     faults = Faults(latency_ms=opt.sim_latency_ms, throttle_rate=opt.sim_throttle_rate,
@@ -98,6 +99,23 @@ def _start_emulator(config: pytest.Config, spec: Spec) -> tuple[str, str]:
                         faults=faults).start()
     config.stash[EMULATOR] = emulator
     return emulator.url, READER_TOKEN if opt.sim_role == "reader" else OWNER_TOKEN
+
+
+def embedded_scenario(specs: list[Spec]) -> dict[str, Any]:
+    """The built-in half-finished estate; a spec of several estates gets one copy per estate,
+    renamed to its names. (They share the one emulated Databricks workspace.)"""
+    from medallion.emulator import builtin_scenario
+
+    if len(specs) == 1:
+        return builtin_scenario(specs[0].subscription_id)
+    template, default = json.dumps(builtin_scenario(SIM_SUBSCRIPTION)), load_all(sim=True)[0]
+    arm: list[Any] = []
+    for spec in specs:
+        text = template
+        for field in ("resource_group", "databricks_workspace", "storage_account", "key_vault"):
+            text = text.replace(getattr(default.estate, field), getattr(spec.estate, field))
+        arm += json.loads(text.replace(SIM_SUBSCRIPTION, spec.subscription_id))["arm"]
+    return {**builtin_scenario(SIM_SUBSCRIPTION), "arm": arm}
 
 
 def pytest_configure_node(node: Any) -> None:

@@ -18,10 +18,32 @@ def _context(request: pytest.FixtureRequest) -> Any:
     return context
 
 
+SPECS = pytest.StashKey[dict]()
+
+
+def estate_specs(config: pytest.Config) -> dict[str, Spec]:
+    """Every estate of this run by name, loaded once per process."""
+    if SPECS not in config.stash:
+        context = config.stash.get(CONTEXT, None)
+        config.stash[SPECS] = {spec.name: spec for spec in context.specs()} if context else {}
+    return config.stash[SPECS]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """With several estates, run every check once per estate, the estate's name in the test id."""
+    if not hasattr(metafunc.function, "requirement") or "spec" not in metafunc.fixturenames:
+        return
+    names = list(estate_specs(metafunc.config))
+    if len(names) > 1:
+        metafunc.parametrize("spec", names, indirect=True, scope="session", ids=names)
+
+
 @pytest.fixture(scope="session")
 def spec(request: pytest.FixtureRequest) -> Spec:
-    """The estate spec this run audits against."""
-    return _context(request).spec()
+    """The estate spec this check audits against (one per estate when there are several)."""
+    _context(request)
+    specs = estate_specs(request.config)
+    return specs[getattr(request, "param", None) or next(iter(specs))]
 
 
 @pytest.fixture(scope="session")

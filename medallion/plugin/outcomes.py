@@ -80,7 +80,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for report in reports:
             changes = _changes(report)
             if getattr(report, "when", None) == "call" and changes:
-                lines.append(f"{report.requirement_id} {report.verdict}:")
+                name = report.nodeid.split("::")[-1]
+                label = report.requirement_id + (name[name.index("["):] if "[" in name else "")
+                lines.append(f"{label} {report.verdict}:")
                 lines.extend(f"  {c.get('summary') or c['resource']}" for c in changes)
     if lines:
         terminalreporter.write_sep("-", "medallion: changes")

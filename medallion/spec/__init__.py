@@ -24,7 +24,7 @@ from medallion.spec.target import Target
 DEFAULTS = Path(__file__).resolve().parents[2] / "medallion.toml"
 SIM_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
-__all__ = ["Spec", "SpecError", "load", "DEFAULTS", "SIM_SUBSCRIPTION"]
+__all__ = ["Spec", "SpecError", "load", "load_all", "DEFAULTS", "SIM_SUBSCRIPTION"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Spec:
     compute: ComputeSpec = field(default_factory=ComputeSpec)
     data_quality: DataQualitySpec = field(default_factory=DataQualitySpec)
     source: str = "medallion.toml"
+    name: str = "default"  # the estate's name when the spec describes several
 
     @property
     def subscription_id(self) -> str:
@@ -53,14 +54,32 @@ class Spec:
 
 
 def load(path: Path | None = None, *, sim: bool = False) -> Spec:
-    """Read the defaults, layer `path` over them, validate, and settle the subscription."""
+    """The spec of the one estate `path` describes (the first, when it describes several)."""
+    return load_all(path, sim=sim)[0]
+
+
+def load_all(path: Path | None = None, *, sim: bool = False) -> list[Spec]:
+    """Read the defaults, layer `path` over them, validate, and settle each subscription.
+
+    A spec may describe several estates under `[estates.<name>]`, each layered over the rest of
+    the file (for example dev, test and prod, or one per subscription); without that table it
+    describes one estate named "default".
+    """
     table = _read(DEFAULTS)
     source = DEFAULTS.name
     if path is not None and Path(path).resolve() != DEFAULTS:
         table = _merge(table, _read(Path(path)))
         source = str(path)
-    spec = build(Spec, {**table, "source": source}, source=source)
-    return replace(spec, target=replace(spec.target, subscription_id=_subscription(spec, sim)))
+    estates = table.pop("estates", None) or {"default": {}}
+    if not isinstance(estates, dict) or not all(isinstance(v, dict) for v in estates.values()):
+        raise SpecError(f"{source}: 'estates' must be a table of tables ([estates.<name>])")
+    specs = []
+    for name, overrides in estates.items():
+        at = f"estates.{name}" if name != "default" or overrides else ""
+        merged = {**_merge(table, overrides), "source": source, "name": name}
+        spec = build(Spec, merged, source=source + (f" [{at}]" if at else ""))
+        specs.append(replace(spec, target=replace(spec.target, subscription_id=_subscription(spec, sim))))
+    return specs
 
 
 def _subscription(spec: Spec, sim: bool) -> str:
