@@ -131,6 +131,22 @@ def test_generic_list_names_every_top_level_resource_without_properties(arm_clie
     assert all(r.properties is None for r in listed)
 
 
+def test_lists_by_subscription_group_and_parent(arm_client):
+    storage = arm_client(StorageManagementClient)
+    assert [a.name for a in storage.storage_accounts.list()] == [ACCOUNT]
+    assert [a.name for a in storage.storage_accounts.list_by_resource_group(RG)] == [ACCOUNT]
+    assert [c.name for c in storage.blob_containers.list(RG, ACCOUNT)] == ["inventory"]
+    assert [b.name for b in storage.blob_services.list(RG, ACCOUNT)] == ["default"]
+
+
+def test_resource_group_create_and_read(arm_client):
+    groups = arm_client(ResourceManagementClient).resource_groups
+    created = groups.create_or_update("rg-new", {"location": "westeurope", "tags": {"team": "data"}})
+    assert created.properties.provisioning_state == "Succeeded"
+    assert groups.get("RG-NEW").name == "rg-new"
+    assert {g.name for g in groups.list()} == {RG, "rg-new"}
+
+
 # --- writes ----------------------------------------------------------------------------------
 def test_patch_deep_merges_and_keeps_untouched_settings(arm_client):
     storage = arm_client(StorageManagementClient)
@@ -315,3 +331,24 @@ def test_command_line_prints_url_and_tokens_and_saves_on_ctrl_c(tmp_path):
     assert proc.returncode == 0
     saved = load_scenario(state)
     assert {e["id"]: e["body"] for e in saved["arm"]}[ACCOUNT_ID]["tags"] == {"cli": "yes"}
+
+
+# --- the Databricks side on the same port ----------------------------------------------------
+def workspace_client(emu: Emulator, token: str):
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.core import Config
+    return WorkspaceClient(config=Config(host=emu.url, token=token, auth_type="pat",
+                                         retry_timeout_seconds=10, http_timeout_seconds=5))
+
+
+def test_databricks_api_is_served_on_the_same_port(emulator, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("DATABRICKS_", "ARM_", "AZURE_")):
+            monkeypatch.delenv(name)
+    owner = workspace_client(emulator, OWNER_TOKEN)
+    assert [c.cluster_name for c in owner.clusters.list()] == ["shared-autoscaling"]
+    assert sorted(j.job_id for j in owner.jobs.list()) == [101, 102, 103, 104]
+    from databricks.sdk.errors import PermissionDenied
+    with pytest.raises(PermissionDenied):
+        workspace_client(emulator, READER_TOKEN).workspace.mkdirs("/Shared/new")
+    assert {"method": "POST", "path": "/api/2.0/workspace/mkdirs", "status": 403} in emulator.requests

@@ -154,6 +154,8 @@ class Emulator:
                     raw: bytes, is_arm: bool) -> Reply:
         auth = headers.get("Authorization") or ""
         role = _ROLES.get(auth[7:].strip()) if auth.lower().startswith("bearer ") else None
+        if role is None and method == "GET" and path.lower().startswith("/.well-known/"):
+            role = "reader"    # host metadata is public on a real workspace; the SDK sends no token
         if role is None:
             why = "missing" if not auth else "not a valid token for this emulator"
             return _error(is_arm, 401, "AuthenticationFailed", "UNAUTHENTICATED",
