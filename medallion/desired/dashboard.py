@@ -33,3 +33,14 @@ def metric_part(x: int, y: int, resource_id: str, namespace: str, metric: str, t
 def dashboard_body(location: str, title: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
     return {"location": location, "tags": {"hidden-title": title, "managed-by": "medallion-compliance"},
             "properties": {"lenses": [{"order": 0, "parts": parts}], "metadata": {}}}
+
+
+def log_query_part(x: int, y: int, workspace_id: str, query: str, title: str) -> dict[str, Any]:
+    """A Log Analytics query tile over one workspace, drawn as a table."""
+    inputs = [{"name": "Scope", "value": {"resourceIds": [workspace_id]}}, {"name": "Query", "value": query},
+              {"name": "PartTitle", "value": title}, {"name": "Version", "value": "2.0"},
+              {"name": "TimeRange", "value": "P1D"}, {"name": "resourceTypeMode", "value": "workspace"},
+              {"name": "ControlType", "value": "AnalyticsGrid"}]
+    return {"position": {"x": x, "y": y, "rowSpan": 4, "colSpan": 6},
+            "metadata": {"type": "Extension/Microsoft_OperationsManagementSuite_Workspace/PartType/LogsDashboardPart",
+                         "inputs": inputs}}

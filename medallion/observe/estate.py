@@ -12,6 +12,7 @@ from medallion.spec import Spec
 # area name -> "module:Class" of its readers; imported only when an area is used
 AREA_READERS: dict[str, str] = {
     "storage": "medallion.observe.storage:StorageReads",
+    "monitoring": "medallion.observe.monitoring:MonitoringReads",
 }
 
 

@@ -1,0 +1,178 @@
+"""Monitoring remediations: workspace, action group, diagnostic settings, alerts, dashboard.
+
+Every write sends the live body with our additions merged in: an action-group PUT replaces all of
+its receivers, a diagnostic-setting PUT all of its categories, an alert PUT all of its actions, and
+a dashboard PUT all of its parts. What is there already (receivers, categories, actions, parts,
+a longer retention) is kept.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from medallion.change import Change
+from medallion.desired import alerts, diagnostics
+from medallion.desired import monitoring_dashboard as views
+from medallion.observe import Estate
+from medallion.observe.monitoring import INSIGHTS_API, PORTAL_API
+from medallion.spec import Spec
+
+
+def create_log_analytics_workspace(estate: Estate, spec: Spec) -> list[Change]:
+    """Create the workspace with the spec's creation retention, or raise a shorter retention to
+    the spec's minimum (never lower a longer one). Needs: Log Analytics Contributor."""
+    mon, rg = estate.monitoring, spec.estate.resource_group
+    name, client = spec.monitoring.log_analytics_workspace, estate.arm.loganalytics.workspaces
+    live = mon.workspace()
+    if live is None:
+        days = max(spec.monitoring.create_retention_days, spec.monitoring.retention_days)
+        body = {"location": spec.estate.location,
+                "properties": {"sku": {"name": "PerGB2018"}, "retentionInDays": days}}
+        return [Change(resource=mon.workspace_id, field="workspace", before=None, after={"retentionInDays": days},
+                       apply=lambda: client.begin_create_or_update(rg, name, body).result())]
+    kept = int(alerts.props(live).get("retentionInDays") or 0)
+    if kept >= spec.monitoring.retention_days:
+        return []
+    days = spec.monitoring.retention_days
+    return [Change(resource=mon.workspace_id, field="retentionInDays", before=kept, after=days,
+                   apply=lambda: client.update(rg, name, {"properties": {"retentionInDays": days}}))]
+
+
+def configure_action_group(estate: Estate, spec: Spec) -> list[Change]:
+    """Create or enable the action group and add the spec's missing email receivers, sending back
+    every receiver already there. Needs: Monitoring Contributor."""
+    mon, want = estate.monitoring, spec.monitoring
+    live = mon.action_group()
+    missing = alerts.missing_receivers(live, want.email_receivers)
+    if live is not None and alerts.props(live).get("enabled") and not missing:
+        return []
+    body = alerts.group_body(live, want)
+    client = estate.arm.monitor.action_groups
+    before = None if live is None else {"enabled": alerts.props(live).get("enabled"),
+                                        "emailReceivers": [r.get("emailAddress") for r in
+                                                           alerts.props(live).get("emailReceivers") or []]}
+    after = {"enabled": True, "emailReceivers": [r["emailAddress"] for r in body["properties"]["emailReceivers"]]}
+    return [Change(resource=mon.action_group_id, field="action group", before=before, after=after,
+                   apply=lambda: client.create_or_update(spec.estate.resource_group, want.action_group, body))]
+
+
+def send_diagnostics_to_workspace(estate: Estate, spec: Spec) -> list[Change]:
+    """For each resource that does not send every category to the workspace, add the missing
+    categories to the setting that already sends there (or create ours). Other settings, their
+    categories and destinations stay. Needs: Monitoring Contributor on the resources."""
+    mon = estate.monitoring
+    if mon.workspace() is None:
+        return []
+    return [change for target in mon.diagnostics() for change in _diagnostic_change(estate, spec, target)]
+
+
+def _diagnostic_change(estate: Estate, spec: Spec, target: diagnostics.Target) -> list[Change]:
+    workspace_id = estate.monitoring.workspace_id
+    lacking = diagnostics.missing(target, workspace_id)
+    if not lacking:
+        return []
+    ours = spec.monitoring.diagnostic_setting
+    sending = diagnostics.to_workspace(target, workspace_id)
+    setting = next((s for s in sending if s.get("name") == ours), sending[0] if sending else None)
+    name = setting.get("name") if setting else ours
+    body = diagnostics.merged(setting, lacking, workspace_id)
+    setting_id = f"{target.id}/providers/Microsoft.Insights/diagnosticSettings/{name}"
+    client = estate.arm.resources.resources
+    return [Change(resource=setting_id, field="logs/metrics", before=None if setting is None else "partial",
+                   after=sorted(c["name"] for c in lacking),
+                   apply=lambda: client.begin_create_or_update_by_id(setting_id, api_version=INSIGHTS_API,
+                                                                     parameters=body).result())]
+
+
+def add_storage_capacity_alert(estate: Estate, spec: Spec) -> list[Change]:
+    """Create the storage capacity alert, or enable it, route it to the action group and lower a
+    too-high threshold; other criteria and actions stay. Needs: Monitoring Contributor."""
+    mon, names = estate.monitoring, spec.monitoring.alerts
+    account = spec.resource_id("Microsoft.Storage/storageAccounts", spec.estate.storage_account)
+    live = mon.metric_alert()
+    if live is None:
+        body = alerts.capacity_alert(account, names.storage_capacity_threshold_gib, mon.action_group_id)
+    else:
+        body = alerts.routed(live, "metric", mon.action_group_id)
+        _tighten_capacity(body, account, names.storage_capacity_threshold_gib * alerts.GIB)
+    client = estate.arm.monitor.metric_alerts
+    return _alert_change(live, body, spec.resource_id("Microsoft.Insights/metricAlerts", names.storage_capacity),
+                         lambda: client.create_or_update(spec.estate.resource_group, names.storage_capacity, body))
+
+
+def _tighten_capacity(body: dict[str, Any], account: str, limit: float) -> None:
+    criteria = body["properties"].setdefault("criteria", {})
+    found = alerts.capacity_criteria(body)
+    for criterion in found:
+        if str(criterion.get("operator", "")).startswith("GreaterThan") and float(criterion.get("threshold", 0)) > limit:
+            criterion["threshold"] = limit
+    if not found and str(criteria.get("odata.type", "")).endswith("MultipleMetricCriteria"):
+        new = alerts.capacity_alert(account, int(limit // alerts.GIB), "")["properties"]["criteria"]["allOf"][0]
+        criteria["allOf"] = [*(criteria.get("allOf") or []), new]
+
+
+def add_job_failure_alert(estate: Estate, spec: Spec) -> list[Change]:
+    """Create the Databricks job-failure log alert, or enable it and route it to the action group;
+    its query and other actions stay. Needs: Monitoring Contributor."""
+    mon, name = estate.monitoring, spec.monitoring.alerts.job_failures
+    if mon.workspace() is None:
+        return []
+    live = mon.log_alert()
+    body = (alerts.job_failure_alert(spec.estate.location, mon.workspace_id, mon.action_group_id) if live is None
+            else alerts.routed(live, "log", mon.action_group_id))
+    client = estate.arm.monitor.scheduled_query_rules
+    return _alert_change(live, body, spec.resource_id("Microsoft.Insights/scheduledQueryRules", name),
+                         lambda: client.create_or_update(spec.estate.resource_group, name, body))
+
+
+def add_key_vault_alert(estate: Estate, spec: Spec) -> list[Change]:
+    """Create the Key Vault activity-log alert, or enable it and route it to the action group; its
+    condition and other actions stay. Needs: Monitoring Contributor."""
+    mon, name = estate.monitoring, spec.monitoring.alerts.key_vault_changes
+    vault = spec.resource_id("Microsoft.KeyVault/vaults", spec.estate.key_vault)
+    live = mon.activity_alert()
+    body = (alerts.key_vault_alert(vault, mon.action_group_id) if live is None
+            else alerts.routed(live, "activity", mon.action_group_id))
+    client = estate.arm.monitor.activity_log_alerts
+    return _alert_change(live, body, spec.resource_id("Microsoft.Insights/activityLogAlerts", name),
+                         lambda: client.create_or_update(spec.estate.resource_group, name, body))
+
+
+def _alert_change(live: dict[str, Any] | None, body: dict[str, Any], resource: str, apply: Any) -> list[Change]:
+    if live is not None and _writable(live) == body:
+        return []
+    before = None if live is None else _summary(_writable(live))
+    return [Change(resource=resource, field="alert", before=before, after=_summary(body), apply=apply)]
+
+
+def _writable(alert: dict[str, Any]) -> dict[str, Any]:
+    return {k: copy.deepcopy(v) for k, v in alert.items() if k in ("location", "tags", "kind", "properties")}
+
+
+def _summary(body: dict[str, Any]) -> dict[str, Any]:
+    p = alerts.props(body)
+    return {"enabled": p.get("enabled"), "actions": p.get("actions")}
+
+
+def add_monitoring_dashboard(estate: Estate, spec: Spec) -> list[Change]:
+    """Create the monitoring dashboard, or add the views it lacks below its parts; nothing of
+    yours is removed. Needs: Contributor on the resource group (Microsoft.Portal/dashboards/write)."""
+    mon, name = estate.monitoring, spec.monitoring.dashboard
+    ids = dashboard_ids(estate, spec)
+    live = mon.dashboard()
+    lacking = views.missing_views(live, ids)
+    if not lacking:
+        return []
+    body = views.with_views(live, lacking, ids, spec.estate.location, name)
+    client = estate.arm.resources.resources   # generic: the portal SDK would empty chart parts
+    dashboard_id = spec.resource_id("Microsoft.Portal/dashboards", name)
+    return [Change(resource=dashboard_id, field="views", before=None if live is None else "missing",
+                   after=[v.title for v in lacking],
+                   apply=lambda: client.begin_create_or_update_by_id(dashboard_id, api_version=PORTAL_API,
+                                                                     parameters=body).result())]
+
+
+def dashboard_ids(estate: Estate, spec: Spec) -> views.Ids:
+    return views.Ids(workspace=estate.monitoring.workspace_id,
+                     account=spec.resource_id("Microsoft.Storage/storageAccounts", spec.estate.storage_account),
+                     vault=spec.resource_id("Microsoft.KeyVault/vaults", spec.estate.key_vault))
