@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from medallion.emulator.arm.service import ArmRequest, ArmService
+from medallion.emulator.arm.request import ArmRequest
+from medallion.emulator.arm.service import ArmService
 from medallion.emulator.arm_store import ArmStore, clean_path, parse, type_of
 from medallion.emulator.scenario import load_scenario
 

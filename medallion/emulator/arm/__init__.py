@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from medallion.emulator.arm_store import ArmError  # noqa: F401  (hooks raise it)
 
 if TYPE_CHECKING:
-    from medallion.emulator.arm.service import ArmRequest, ArmResponse, Context
+    from medallion.emulator.arm.request import ArmRequest, ArmResponse, Context
 
 Body = dict[str, Any]
 

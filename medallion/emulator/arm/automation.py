@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from medallion.emulator import arm
-from medallion.emulator.arm.service import ArmRequest, ArmResponse, Context
+from medallion.emulator.arm.request import ArmRequest, ArmResponse, Context
 from medallion.emulator.arm_store import fold, parse
 
 ACCOUNT = "Microsoft.Automation/automationAccounts"

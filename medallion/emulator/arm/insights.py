@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from medallion.emulator import arm
-from medallion.emulator.arm.service import ArmRequest, ArmResponse, Context
+from medallion.emulator.arm.request import ArmRequest, ArmResponse, Context
 from medallion.emulator.arm_store import type_of
 
 SETTINGS = "Microsoft.Insights/diagnosticSettings"
@@ -121,8 +121,51 @@ def _check_setting(ctx: Context, old: dict[str, Any] | None, new: dict[str, Any]
                                f"'{target_type}'; its metric categories are: {', '.join(metrics) or 'none'}.")
 
 
+def _check_sinks(ctx: Context, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """Azure refuses a setting that sends a category to a destination another setting on the same
+    resource already sends it to ("Data sinks can't be reused in different settings on the same
+    category for the same resource"), so a fix must extend the existing setting, not add one."""
+    target = new["id"].rpartition("/providers/")[0]
+    known = _categories(type_of(ctx.service.require_exists(target)["id"])) or ([], [])
+    mine = new.get("properties") or {}
+    for other in ctx.store.children(target, SETTINGS):
+        if other["id"].lower() == new["id"].lower():
+            continue
+        theirs = other.get("properties") or {}
+        for sink in _DESTINATIONS:
+            if mine.get(sink) and str(mine[sink]).lower() == str(theirs.get(sink, "")).lower():
+                shared = _sent(mine, known) & _sent(theirs, known)
+                if shared:
+                    raise arm.ArmError(400, "BadRequest",
+                                       f"Data sink '{mine[sink]}' is already used in diagnostic setting "
+                                       f"'{other['id'].rsplit('/', 1)[-1]}' for category '{sorted(shared)[0]}'. "
+                                       "Data sinks can't be reused in different settings on the same category "
+                                       "for the same resource.")
+
+
+_DESTINATIONS = ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId", "marketplacePartnerId")
+
+
+def _sent(props: dict[str, Any], known: tuple[list[str], list[str]]) -> set[str]:
+    """Every category an enabled entry sends, with category groups expanded."""
+    logs, metrics = known
+    members = {"alllogs": set(logs), "audit": {c for c in logs if c in _AUDIT}}
+    sent: set[str] = set()
+    for entry in props.get("logs") or []:
+        if entry.get("enabled"):
+            group = str(entry.get("categoryGroup") or "").lower()
+            sent |= members.get(group, set()) if group else {str(entry.get("category"))}
+    sent |= {str(e.get("category")) for e in props.get("metrics") or [] if e.get("enabled")}
+    return sent
+
+
+def _on_setting_put(ctx: Context, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    _check_setting(ctx, old, new)
+    _check_sinks(ctx, old, new)
+
+
 arm.register(arm.TypeRule(type=SETTINGS, put_status=(200, 200), provisioning_state=False,
-                          on_put=_check_setting))
+                          on_put=_on_setting_put))
 def _metric_alert_on_put(ctx: Context, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
     """The service stores ISO-8601 durations upper-cased ("Pt1m" is answered "PT1M")."""
     props = new.setdefault("properties", {})
@@ -135,6 +178,17 @@ arm.register(arm.TypeRule(type="Microsoft.Insights/metricAlerts", put_status=(20
                           provisioning_state=False, on_put=_metric_alert_on_put))
 for _type in ("actionGroups", "activityLogAlerts", "scheduledQueryRules"):
     arm.register(arm.TypeRule(type=f"Microsoft.Insights/{_type}", provisioning_state=False))
+
+
+def _action_group_view(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """The service answers each email receiver with its (read-only) subscription status."""
+    for receiver in (body.get("properties") or {}).get("emailReceivers") or []:
+        receiver.setdefault("status", "Enabled")
+    return body
+
+
+arm.register(arm.TypeRule(type="Microsoft.Insights/actionGroups", provisioning_state=False,
+                          view=_action_group_view))
 arm.register(arm.TypeRule(type="Microsoft.Portal/dashboards"))
 
 
@@ -149,5 +203,16 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
+def _check_retention(ctx: Context, *bodies: dict[str, Any] | None) -> None:
+    """Paid tiers keep data 30 to 730 days; the service refuses anything else (Free keeps 7)."""
+    props = (bodies[-1] or {}).get("properties") or {}
+    days, sku = props.get("retentionInDays"), str((props.get("sku") or {}).get("name", "")).lower()
+    if isinstance(days, int) and sku != "free" and not 30 <= days <= 730:
+        raise arm.ArmError(400, "InvalidParameter", f"'retentionInDays' is {days}; it must be between 30 and 730 "
+                           "days for this pricing tier.")
+
+
 arm.register(arm.TypeRule(type="Microsoft.OperationalInsights/workspaces", on_create=_workspace_on_create,
-                          read_only=("customerId", "createdDate")))
+                          read_only=("customerId", "createdDate"),
+                          on_put=lambda ctx, old, new: _check_retention(ctx, new),
+                          on_patch=lambda ctx, old, merged, patch: _check_retention(ctx, merged)))

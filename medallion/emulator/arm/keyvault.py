@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from medallion.emulator import arm
-from medallion.emulator.arm.service import ArmRequest, ArmResponse, Context
+from medallion.emulator.arm.request import ArmRequest, ArmResponse, Context
 from medallion.emulator.arm_store import parse
 
 VAULT = "Microsoft.KeyVault/vaults"

@@ -11,8 +11,8 @@ import uuid
 from typing import Any
 
 from medallion.emulator import arm
-from medallion.emulator.arm.service import Context
-from medallion.emulator.arm_store import fold, parse, type_of
+from medallion.emulator.arm.request import Context
+from medallion.emulator.arm_store import fold, parse
 
 VNET = "Microsoft.Network/virtualNetworks"
 SUBNET = f"{VNET}/subnets"

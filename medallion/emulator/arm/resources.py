@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from medallion.emulator import arm
-from medallion.emulator.arm.service import ArmRequest, ArmResponse, Context
+from medallion.emulator.arm.request import ArmRequest, ArmResponse, Context
 
 # What `Microsoft.Authorization/permissions` lists for each sim token: Owner vs Reader.
 _PERMISSIONS = {"owner": ["*"], "reader": ["*/read"]}

@@ -9,64 +9,16 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from medallion.emulator import arm
+from medallion.emulator.arm import groups
+from medallion.emulator.arm.request import (ArmRequest, ArmResponse, Context, body_dict, group_missing,
+                                            is_top_level, not_found, strip_ids)
 from medallion.emulator.arm_store import ArmError, ArmStore, clean_path, deep_merge, fold, parse, type_of
 
-RG_TYPE = "Microsoft.Resources/resourceGroups"
 # Properties the platform owns on every type: a PUT from a client never overwrites them.
 _ALWAYS_READ_ONLY = ("provisioningState", "privateEndpointConnections")
-
-
-@dataclass
-class ArmRequest:
-    method: str
-    path: str                      # cleaned path, case as sent, no query
-    query: dict[str, str]
-    body: Any                      # parsed JSON, raw text for text/plain bodies, or None
-    host: str                      # the Host header: polling URLs and workspace URLs use it
-    role: str                      # "owner" or "reader"
-
-    @property
-    def api_version(self) -> str:
-        return self.query.get("api-version", "")
-
-
-@dataclass
-class ArmResponse:
-    status: int
-    body: Any = None               # dict/list -> JSON, str -> text/plain, None -> empty
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Context:
-    """What a type hook may use: the store, the service (operations, secrets) and the request."""
-
-    store: ArmStore
-    service: "ArmService"
-    request: ArmRequest
-
-    def url(self, path: str, **query: str) -> str:
-        """An absolute URL on this emulator, built from the request's Host header."""
-        query.setdefault("api-version", self.request.api_version)
-        qs = "&".join(f"{k}={v}" for k, v in query.items())
-        return f"http://{self.request.host}{path}?{qs}"
-
-    def view(self, body: dict[str, Any]) -> dict[str, Any]:
-        out = copy.deepcopy(body)
-        rule = arm.rule_for(type_of(body["id"]))
-        return rule.view(self, out) if rule.view else out
-
-
-def not_found(resource_id: str) -> ArmError:
-    p = parse(resource_id)
-    where = f" under resource group '{p.resource_group}'" if p.resource_group else ""
-    return ArmError(404, "ResourceNotFound",
-                    f"The Resource '{p.type}/{p.name}'{where} was not found. For more details "
-                    "please go to https://aka.ms/ARMResourceNotFoundFix")
 
 
 class ArmService:
@@ -92,7 +44,7 @@ class ArmService:
             raise ArmError(400, "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all requests.")
         if len(p.segments) == 1:
-            return self._list_subscriptions(req)
+            return groups.subscriptions(self.store, req)
         sub = p.subscription or ""
         if sub.lower() not in self.store.subscriptions:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
@@ -104,83 +56,20 @@ class ArmService:
                     return r.handler(ctx, req, match)
         segs = [s.lower() for s in p.segments]
         if len(segs) == 2:
-            return self._subscription(req)
-        if segs[2] == "resourcegroups":
-            return self._under_group(req, ctx, p, segs)
+            return groups.subscriptions(self.store, req)
         if segs[2] == "resources" and len(segs) == 3 and req.method == "GET":
-            return ArmResponse(200, {"value": [self._summary(b) for b in self.store.items.values()
-                                               if fold(b["id"]).startswith(folded[: -len("/resources")] + "/")
-                                               and _is_top_level(b["id"])]})
+            return groups.generic_list(self.store, "/" + "/".join(p.segments[:2]))
+        if segs[2] == "resourcegroups":
+            if len(segs) == 3:
+                return groups.list_groups(self.store, req)
+            group_id = "/" + "/".join(p.segments[:4])
+            if len(segs) == 4:
+                return groups.group(self.store, req, group_id)
+            if not self.store.exists(group_id):
+                raise group_missing(p.resource_group)
+            if len(segs) == 5 and segs[4] == "resources" and req.method == "GET":
+                return groups.generic_list(self.store, group_id)
         return self._resource_path(req, ctx, p)
-
-    # --- subscriptions and groups -------------------------------------------------------------
-    def _list_subscriptions(self, req: ArmRequest) -> ArmResponse:
-        if req.method != "GET":
-            raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on /subscriptions.")
-        return ArmResponse(200, {"value": [self._subscription_body(s)
-                                           for s in self.store.subscriptions.values()]})
-
-    def _subscription(self, req: ArmRequest) -> ArmResponse:
-        if req.method != "GET":
-            raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on a subscription.")
-        sub = self.store.subscriptions[parse(req.path).subscription.lower()]
-        return ArmResponse(200, self._subscription_body(sub))
-
-    @staticmethod
-    def _subscription_body(sub: str) -> dict[str, Any]:
-        return {"id": f"/subscriptions/{sub}", "subscriptionId": sub, "state": "Enabled",
-                "displayName": "Emulated subscription",
-                "tenantId": "00000000-0000-0000-0000-000000000000"}
-
-    def _under_group(self, req: ArmRequest, ctx: Context, p, segs: list[str]) -> ArmResponse:
-        if len(segs) == 3:
-            if req.method != "GET":
-                raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed here.")
-            groups = self.store.of_type(RG_TYPE, "/subscriptions/" + p.subscription)
-            return ArmResponse(200, {"value": [copy.deepcopy(g) for g in groups]})
-        group_id = "/" + "/".join(p.segments[:4])
-        if len(segs) == 4:
-            return self._group(req, group_id)
-        if not self.store.exists(group_id):
-            raise _group_missing(p.resource_group)
-        if len(segs) == 5 and segs[4] == "resources" and req.method == "GET":
-            return ArmResponse(200, {"value": [self._summary(b) for b in self.store.children(group_id)]})
-        return self._resource_path(req, ctx, p)
-
-    def _group(self, req: ArmRequest, group_id: str) -> ArmResponse:
-        stored = self.store.get(group_id)
-        name = parse(group_id).name
-        if req.method == "HEAD":
-            return ArmResponse(204 if stored else 404)
-        if req.method == "GET":
-            if not stored:
-                raise _group_missing(name)
-            return ArmResponse(200, copy.deepcopy(stored))
-        if req.method == "PUT":
-            body = _body_dict(req)
-            if not body.get("location"):
-                raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
-            new = {k: v for k, v in body.items() if k not in ("id", "name", "type")}
-            new.setdefault("properties", {})["provisioningState"] = "Succeeded"
-            self.store.put_raw(self.store.canonical(group_id), new)
-            return ArmResponse(200 if stored else 201, copy.deepcopy(new))
-        if not stored:
-            raise _group_missing(name)
-        if req.method == "PATCH":
-            merged = deep_merge(copy.deepcopy(stored), _strip_ids(_body_dict(req)))
-            merged["location"] = stored.get("location")
-            self.store.put_raw(stored["id"], merged)
-            return ArmResponse(200, copy.deepcopy(merged))
-        if req.method == "DELETE":
-            self.store.delete_tree(group_id)
-            return ArmResponse(200)
-        raise ArmError(405, "MethodNotAllowed", f"{req.method} is not allowed on a resource group.")
-
-    @staticmethod
-    def _summary(body: dict[str, Any]) -> dict[str, Any]:
-        """The generic list's view of a resource: identity and placement, no properties."""
-        keys = ("id", "name", "type", "location", "kind", "sku", "tags", "managedBy")
-        return {k: copy.deepcopy(body[k]) for k in keys if k in body}
 
     # --- typed resources ------------------------------------------------------------------------
     def _resource_path(self, req: ArmRequest, ctx: Context, p) -> ArmResponse:
@@ -200,7 +89,7 @@ class ArmService:
     def list_collection(self, ctx: Context, p) -> list[dict[str, Any]]:
         scope = "/" + "/".join(p.scope)
         if len(p.rest) == 1 and len(p.scope) == 2:           # subscription-wide list of a type
-            return [b for b in self.store.of_type(p.type, scope) if _is_top_level(b["id"])]
+            return [b for b in self.store.of_type(p.type, scope) if is_top_level(b["id"])]
         parent = "/" + "/".join(p.segments[:-1]) if len(p.rest) > 1 else scope
         self.require_exists(parent)
         found = self.store.children(parent, p.type)
@@ -216,7 +105,7 @@ class ArmService:
         """The stored (or server-default) body, or the 404 ARM gives for the first missing level."""
         p = parse(resource_id)
         if p.resource_group and not self.store.exists("/" + "/".join(p.segments[:4])):
-            raise _group_missing(p.resource_group)
+            raise group_missing(p.resource_group)
         found = self.lookup(resource_id)
         if found is None:
             if len(p.segments) <= 2:
@@ -257,7 +146,7 @@ class ArmService:
                            f"{' or '.join(repr(n) for n in rule.fixed_names)}.")
         self._require_parent(rid)
         old = self.store.get(rid)
-        new = _strip_ids(copy.deepcopy(_body_dict(req)))
+        new = strip_ids(copy.deepcopy(body_dict(req)))
         props = new.get("properties")
         if props is None and rule.provisioning_state:
             props = new["properties"] = {}
@@ -283,7 +172,7 @@ class ArmService:
     def _patch(self, req: ArmRequest, ctx: Context, p) -> ArmResponse:
         old = self.require_exists(req.path)
         rule = arm.rule_for(type_of(old["id"]))
-        patch = _strip_ids(_body_dict(req))
+        patch = strip_ids(body_dict(req))
         merged = deep_merge(copy.deepcopy(old), patch)
         old_props, new_props = old.get("properties") or {}, merged.get("properties")
         if isinstance(new_props, dict):
@@ -302,7 +191,7 @@ class ArmService:
         old = self.store.get(req.path)
         if old is None:
             if p.resource_group and not self.store.exists("/" + "/".join(p.segments[:4])):
-                raise _group_missing(p.resource_group)
+                raise group_missing(p.resource_group)
             return ArmResponse(204)
         rule = arm.rule_for(type_of(old["id"]))
         if rule.on_delete:
@@ -313,7 +202,7 @@ class ArmService:
     def _require_parent(self, rid: str) -> None:
         p = parse(rid)
         if p.resource_group and not self.store.exists("/" + "/".join(p.segments[:4])):
-            raise _group_missing(p.resource_group)
+            raise group_missing(p.resource_group)
         parent = p.parent()
         if not parent or len(parse(parent).segments) <= 4 and parse(parent).providers_at is None:
             return
@@ -356,24 +245,3 @@ class ArmService:
 @arm.route("GET", r"/subscriptions/[^/]+/providers/microsoft\.resources/operations/([^/]+)")
 def _generic_operation(ctx: Context, req: ArmRequest, m) -> ArmResponse:
     return ctx.service.poll_operation(ctx, m.group(1))
-
-
-def _group_missing(name: str | None) -> ArmError:
-    return ArmError(404, "ResourceGroupNotFound", f"Resource group '{name}' could not be found.")
-
-
-def _is_top_level(resource_id: str) -> bool:
-    p = parse(resource_id)
-    return p.providers_at == 4 and len(p.rest) == 2
-
-
-def _body_dict(req: ArmRequest) -> dict[str, Any]:
-    if req.body is None:
-        return {}
-    if not isinstance(req.body, dict):
-        raise ArmError(400, "InvalidRequestContent", "The request content must be a JSON object.")
-    return req.body
-
-
-def _strip_ids(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if k not in ("id", "name", "type")}

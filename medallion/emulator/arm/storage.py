@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from medallion.emulator import arm
-from medallion.emulator.arm.service import ArmRequest, ArmResponse, Context
+from medallion.emulator.arm.request import ArmRequest, ArmResponse, Context
 from medallion.emulator.arm_store import parse
 
 ACCOUNT = "Microsoft.Storage/storageAccounts"

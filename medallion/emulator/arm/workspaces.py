@@ -10,7 +10,7 @@ import random
 from typing import Any
 
 from medallion.emulator import arm
-from medallion.emulator.arm.service import Context
+from medallion.emulator.arm.request import Context
 
 TYPE = "Microsoft.Databricks/workspaces"
 # Parameters fixed at creation (VNet injection): changing them is refused, as by the service.
