@@ -94,7 +94,10 @@ class Run:
                 return blocker
         if prerequisite.fix is None:
             return requirement_id
-        self.apply(prerequisite)
+        try:
+            self.apply(prerequisite)
+        except Finding:   # its write failed: this check is blocked by it, not failed by its error
+            return requirement_id
         args = {**self.args, "estate": self.estate().fresh()}
         return None if self.evaluate(prerequisite, args) is None else requirement_id
 
