@@ -1,0 +1,62 @@
+"""Data quality: each layer's quality notebook is in the workspace, current, and run by its job."""
+from __future__ import annotations
+
+import pytest
+
+from medallion.desired import compute, quality
+from medallion.observe.databricks import LAYERS
+from medallion.requirement import Severity, requirement
+from remediate import data_quality as fix
+
+
+@requirement(id="DQ-001", area="data_quality", severity=Severity.HIGH,
+             title="Each layer's quality notebook exists in the workspace",
+             fix=fix.import_quality_notebook)
+@pytest.mark.parametrize("layer", LAYERS)
+def check_quality_notebook_exists(estate, spec, layer):
+    """A Python notebook is at /Shared/InsightPulseAI/Juicer/data_quality/<layer>_quality."""
+    path = spec.data_quality.notebook_path(layer)
+    found = estate.data_quality.notebook_source(path)
+    assert found is not None, f"{path} does not exist. --fix imports notebooks/data_quality/{layer}_quality.py there."
+    what = f"{found['object_type']}" + (f" ({found['language']})" if found.get("language") else "")
+    assert found["object_type"] == "NOTEBOOK" and found.get("language") == "PYTHON", (
+        f"{path} is a {what}, not a Python notebook. "
+        + ("--fix replaces it with the project's notebook." if found["object_type"] == "NOTEBOOK" else
+           "--fix does not overwrite a folder or file: move it away."))
+
+
+@requirement(id="DQ-002", area="data_quality", severity=Severity.MEDIUM,
+             title="Each quality notebook is this project's current version",
+             fix=fix.refresh_quality_notebook, needs=("DQ-001",))
+@pytest.mark.parametrize("layer", LAYERS)
+def check_quality_notebook_is_current(estate, spec, layer):
+    """The workspace notebook's source is the project's current notebook for the layer."""
+    path = spec.data_quality.notebook_path(layer)
+    found = estate.data_quality.notebook_source(path)
+    assert found is not None and found.get("source") is not None, f"{path} is not a notebook (see DQ-001)."
+    ours = quality.project_notebook(layer)
+    assert quality.is_current(found["source"], layer), (
+        f"{path} is stale: its source (sha256 {quality.digest(found['source'])}) differs from "
+        f"notebooks/data_quality/{layer}_quality.py (sha256 {quality.digest(ours)}). "
+        "--fix imports the current version over it.")
+
+
+@requirement(id="DQ-003", area="data_quality", severity=Severity.HIGH,
+             title="Each layer's job runs its quality notebook after the main task succeeds",
+             fix=fix.add_quality_task, needs=("CMP-001", "DQ-001"))
+@pytest.mark.parametrize("layer", LAYERS)
+def check_layer_job_runs_quality_task(estate, spec, layer):
+    """The layer job has a task that runs the quality notebook on the layer's cluster, depends on
+    the layer's main task, and runs only when it succeeded."""
+    cluster, problem = compute.layer_cluster(estate.data_quality.clusters(), spec, layer)
+    assert cluster is not None, problem
+    job, problem = compute.layer_job(estate.data_quality.layer_jobs(layer), spec, layer)
+    assert job is not None, problem
+    main = compute.main_task_key(job, spec, layer)
+    assert main, (f"job {job['job_id']}: cannot tell the layer's main task; set "
+                  f"compute.layers.{layer}.main_task in {spec.source}")
+    task = quality.find_quality_task(job, spec, layer)
+    gaps = quality.task_gaps(task, spec, layer, cluster["cluster_id"], main)
+    assert not gaps, (f"job {job['job_id']} ({(job.get('settings') or {}).get('name')}): " + "; ".join(gaps)
+                      + f". --fix merges quality task {(task or {}).get('task_key') or spec.data_quality.task_key(layer)} "
+                      "into the job (jobs/update), keeping every other task, schedule and notification.")

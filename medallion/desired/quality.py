@@ -1,0 +1,101 @@
+"""What the data-quality framework must look like in the workspace: our notebook sources and
+the quality task each layer job runs. Shared by the checks and the fixes."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from medallion.spec import Spec
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "data_quality"
+HEADER = "# Databricks notebook source"
+
+
+def project_notebook(layer: str) -> str:
+    """This project's current quality notebook for `layer`, as committed in the repository."""
+    return (NOTEBOOK_DIR / f"{layer}_quality.py").read_text(encoding="utf-8")
+
+
+def normalise(source: str) -> str:
+    """The notebook's code as the workspace keeps it: export adds the header and may change line
+    endings, trailing blanks and blank lines around cell separators; none of that is a change."""
+    lines = [line.rstrip() for line in source.replace("\r\n", "\n").split("\n")]
+    if lines and lines[0] == HEADER:
+        lines = lines[1:]
+    text = "\n".join(lines)
+    text = re.sub(r"\n*# COMMAND ----------\n*", "\n# COMMAND ----------\n", text)
+    return text.strip("\n")
+
+
+def digest(source: str) -> str:
+    return hashlib.sha256(normalise(source).encode()).hexdigest()[:12]
+
+
+def is_current(source: str | None, layer: str) -> bool:
+    return source is not None and normalise(source) == normalise(project_notebook(layer))
+
+
+def upstream_of(spec: Spec, layer: str) -> str:
+    """The previous layer's table: what this layer's row counts reconcile with ("" for bronze)."""
+    order = list(spec.data_quality.tables)
+    index = order.index(layer) if layer in order else 0
+    return spec.data_quality.tables[order[index - 1]] if index > 0 else ""
+
+
+def parameters(spec: Spec, layer: str) -> dict[str, str]:
+    """The notebook's widget values the job passes: the estate's tables and results settings."""
+    dq = spec.data_quality
+    return {"layer": layer, "table": dq.tables.get(layer, ""), "upstream_table": upstream_of(spec, layer),
+            "results_table": dq.results_table, "fail_on_error": str(dq.fail_on_error).lower(),
+            "run_id": "{{job.run_id}}"}
+
+
+def find_quality_task(job: dict[str, Any], spec: Spec, layer: str) -> dict[str, Any] | None:
+    """The task that runs our notebook (whatever its key), else the task with our key."""
+    tasks = (job.get("settings") or {}).get("tasks") or []
+    path = spec.data_quality.notebook_path(layer)
+    by_path = [t for t in tasks if (t.get("notebook_task") or {}).get("notebook_path") == path]
+    by_key = [t for t in tasks if t.get("task_key") == spec.data_quality.task_key(layer)]
+    return (by_path or by_key or [None])[0]
+
+
+def task_gaps(task: dict[str, Any] | None, spec: Spec, layer: str, cluster_id: str, main: str) -> list[str]:
+    """What keeps `task` from being the layer's quality task, in words."""
+    path = spec.data_quality.notebook_path(layer)
+    if task is None:
+        return [f"no task runs {path}"]
+    gaps = []
+    name = f"task {task.get('task_key')}"
+    if (task.get("notebook_task") or {}).get("notebook_path") != path:
+        gaps.append(f"{name} runs {(task.get('notebook_task') or {}).get('notebook_path') or 'no notebook'}, not {path}")
+    if task.get("existing_cluster_id") != cluster_id:
+        gaps.append(f"{name} runs on {task.get('existing_cluster_id') or 'other compute'}, not {cluster_id}")
+    if main not in {d.get("task_key") for d in task.get("depends_on") or []}:
+        gaps.append(f"{name} does not depend on {main}")
+    if (task.get("run_if") or "ALL_SUCCESS") != "ALL_SUCCESS":
+        gaps.append(f"{name} runs if {task.get('run_if')}, not only when {main} succeeded (ALL_SUCCESS)")
+    return gaps
+
+
+def quality_task(spec: Spec, layer: str, cluster_id: str, main: str,
+                 existing: dict[str, Any] | None) -> dict[str, Any]:
+    """The quality task to merge in: an existing one keeps its key, parameters and every other
+    field, and gains only what it lacks (notebook, cluster, dependency, run condition)."""
+    path = spec.data_quality.notebook_path(layer)
+    task = dict(existing or {"task_key": spec.data_quality.task_key(layer),
+                             "description": f"Data-quality checks of the {layer} layer (medallion-compliance)"})
+    notebook = dict(task.get("notebook_task") or {})
+    if notebook.get("notebook_path") != path:
+        notebook = {"notebook_path": path, "source": "WORKSPACE"}
+    notebook.setdefault("base_parameters", parameters(spec, layer))
+    task["notebook_task"] = notebook
+    task = {k: v for k, v in task.items() if k not in ("job_cluster_key", "new_cluster", "environment_key")}
+    task["existing_cluster_id"] = cluster_id
+    depends = list(task.get("depends_on") or [])
+    if main not in {d.get("task_key") for d in depends}:
+        depends.append({"task_key": main})
+    task["depends_on"] = depends
+    task["run_if"] = "ALL_SUCCESS"
+    return task

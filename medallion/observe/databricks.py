@@ -1,0 +1,134 @@
+"""Readers for the Databricks workspace: clusters, runtimes, the layer jobs and quality notebooks.
+
+databricks.sdk costs about a second to import, so it is imported inside the readers: a run that
+selects only other areas never loads it. Every answer is kept as its REST JSON (`as_dict()`).
+"""
+from __future__ import annotations
+
+import base64
+from typing import Any, Callable
+
+from medallion.cloud.errors import CloudError
+from medallion.observe.common import absent_as_none
+
+LAYERS = ("bronze", "silver", "gold", "platinum")
+
+
+def absent_on_not_found(call: Callable[[], Any]) -> Any:
+    """Run a workspace read; NotFound (a missing object) is None, anything else raises."""
+    from databricks.sdk.errors import NotFound
+
+    try:
+        return call()
+    except NotFound:
+        return None
+
+
+class DatabricksReads:
+    """What the compute and data-quality checks look at in the workspace. Both areas share one
+    memo (keys start with "databricks"), so a read either makes is made once."""
+
+    def __init__(self, estate: Any) -> None:
+        self._estate = estate
+        self.spec = estate.spec
+        self.rg = estate.spec.estate.resource_group
+        self.workspace_name = estate.spec.estate.databricks_workspace
+
+    def prefetch(self) -> list[Callable[[], Any]]:
+        return [self.clusters, *[lambda layer=layer: self.layer_jobs(layer) for layer in self._layers()]]
+
+    def _layers(self) -> list[str]:
+        return [layer for layer in LAYERS if layer in self.spec.compute.layers]
+
+    def _read(self, key: Any, what: str, call: Callable[[], Any]) -> Any:
+        return self._estate.read(("databricks", key), call, doing=f"reading {what}")
+
+    def host(self) -> str:
+        """The workspace host: the spec's, else the ARM workspace's `workspaceUrl`."""
+        if self.spec.target.databricks_host:
+            return self.spec.target.databricks_host
+        client = self._estate.arm.databricks.workspaces
+        found = self._estate.read(("databricks", "arm workspace"), lambda: absent_as_none(
+            lambda: client.get(self.rg, self.workspace_name)),
+            doing=f"reading Databricks workspace {self.workspace_name}")
+        url = ((found or {}).get("properties") or {}).get("workspaceUrl")
+        if not url:
+            raise CloudError(f"Databricks workspace {self.workspace_name} not found in {self.rg} (or it has no "
+                             "workspaceUrl yet); set target.databricks_host or estate.databricks_workspace")
+        return url
+
+    def client(self) -> Any:
+        """The WorkspaceClient; built once per run by the connections."""
+        return self._estate.connections.workspace(self.host())
+
+    def clusters(self) -> list[dict[str, Any]]:
+        """Every cluster the workspace lists (active, pinned, or terminated within 30 days)."""
+        return self._read("clusters", "the workspace's clusters",
+                          lambda: [c.as_dict() for c in self.client().clusters.list()])
+
+    def clusters_named(self, name: str) -> list[dict[str, Any]]:
+        return [c for c in self.clusters() if c.get("cluster_name") == name]
+
+    def pinned_cluster_ids(self) -> frozenset[str]:
+        """Pinning is not a field of ClusterDetails; the pinned filter of clusters/list shows it."""
+        def load() -> frozenset[str]:
+            from databricks.sdk.service.compute import ListClustersFilterBy
+
+            listed = self.client().clusters.list(filter_by=ListClustersFilterBy(is_pinned=True))
+            return frozenset(c.cluster_id for c in listed if c.cluster_id)
+        return self._read("pinned", "the workspace's pinned clusters", load)
+
+    def spark_versions(self) -> list[dict[str, Any]]:
+        """The runtimes the workspace offers, `{key, name}`; LTS shows in the name only."""
+        return self._read("spark versions", "the workspace's runtime versions",
+                          lambda: [v.as_dict() for v in self.client().clusters.spark_versions().versions or []])
+
+    def layer_jobs(self, layer: str) -> list[dict[str, Any]]:
+        """The layer's job(s) as jobs/get returns them: by id (one or none) or every job of the name."""
+        want = self.spec.compute.layers[layer]
+        if want.job_id:
+            return self._read(("job", want.job_id), f"job {want.job_id}", lambda: [
+                job.as_dict() for job in [absent_on_not_found(lambda: self.client().jobs.get(want.job_id))] if job])
+        if not want.job_name:
+            return []
+
+        def load() -> list[dict[str, Any]]:
+            jobs = self.client().jobs
+            ids = [j.job_id for j in jobs.list(name=want.job_name)]
+            return [jobs.get(job_id).as_dict() for job_id in ids]
+        return self._read(("job", want.job_name), f"job {want.job_name}", load)
+
+    def notebook_source(self, path: str) -> dict[str, Any] | None:
+        """`{object_type, language, source}` of the workspace object at `path`, or None."""
+        def load() -> dict[str, Any] | None:
+            from databricks.sdk.service.workspace import ExportFormat
+
+            workspace = self.client().workspace
+            status = absent_on_not_found(lambda: workspace.get_status(path))
+            if status is None:
+                return None
+            info = {"object_type": _name(status.object_type), "language": _name(status.language), "source": None}
+            if info["object_type"] == "NOTEBOOK":
+                exported = workspace.export(path, format=ExportFormat.SOURCE)
+                info["source"] = base64.b64decode(exported.content or "").decode("utf-8")
+            return info
+        return self._read(("notebook", path), f"notebook {path}", load)
+
+
+class ComputeReads(DatabricksReads):
+    """`estate.compute`: clusters, pinning, runtimes and the layer jobs."""
+
+    def prefetch(self) -> list[Callable[[], Any]]:
+        return [*super().prefetch(), self.pinned_cluster_ids, self.spark_versions]
+
+
+class QualityReads(DatabricksReads):
+    """`estate.data_quality`: the quality notebooks, and the clusters and jobs they run on."""
+
+    def prefetch(self) -> list[Callable[[], Any]]:
+        paths = [self.spec.data_quality.notebook_path(layer) for layer in LAYERS]
+        return [*super().prefetch(), *[lambda path=path: self.notebook_source(path) for path in paths]]
+
+
+def _name(value: Any) -> str | None:
+    return getattr(value, "value", value)

@@ -1,0 +1,65 @@
+"""Data-quality remediations: import the project's quality notebooks and wire each into its
+layer's job. Only our own notebook paths are ever written; job tasks are merged by key.
+Needs: CAN_MANAGE on the quality folder and on the layer jobs.
+"""
+from __future__ import annotations
+
+import base64
+import posixpath
+from typing import Any
+
+from medallion.change import Change
+from medallion.desired import compute, quality
+from medallion.observe import Estate
+from medallion.spec import Spec
+from remediate.compute import update_job_tasks
+
+
+def import_quality_notebook(estate: Estate, spec: Spec, layer: str) -> list[Change]:
+    """Import the layer's notebook where none is (creating folders), or over a notebook of another
+    language at our path. A folder or file at the path is left alone."""
+    path = spec.data_quality.notebook_path(layer)
+    found = estate.data_quality.notebook_source(path)
+    if found is not None and (found["object_type"] != "NOTEBOOK" or found.get("language") == "PYTHON"):
+        return []
+    return [_import(estate, path, layer, before=None if found is None else found.get("language"))]
+
+
+def refresh_quality_notebook(estate: Estate, spec: Spec, layer: str) -> list[Change]:
+    """Overwrite a stale copy of our notebook with the project's current version."""
+    path = spec.data_quality.notebook_path(layer)
+    found = estate.data_quality.notebook_source(path)
+    if found is None or found.get("source") is None or quality.is_current(found["source"], layer):
+        return []
+    return [_import(estate, path, layer, before=f"sha256 {quality.digest(found['source'])}")]
+
+
+def _import(estate: Estate, path: str, layer: str, *, before: Any) -> Change:
+    source = quality.project_notebook(layer)
+    client = estate.data_quality.client()
+
+    def apply() -> None:
+        from databricks.sdk.service.workspace import ImportFormat, Language
+
+        client.workspace.mkdirs(posixpath.dirname(path))
+        client.workspace.import_(path, content=base64.b64encode(source.encode()).decode(),
+                                 format=ImportFormat.SOURCE, language=Language.PYTHON, overwrite=True)
+
+    return Change(resource=f"notebook {path}", field="source", before=before,
+                  after=f"notebooks/data_quality/{layer}_quality.py (sha256 {quality.digest(source)})", apply=apply)
+
+
+def add_quality_task(estate: Estate, spec: Spec, layer: str) -> list[Change]:
+    """Merge the quality task into the layer's job: after the main task, on the layer cluster,
+    only when the main task succeeded. Every other task and setting stays."""
+    clusters = estate.data_quality.clusters_named(spec.compute.layers[layer].cluster)
+    jobs = estate.data_quality.layer_jobs(layer)
+    if len(clusters) != 1 or len(jobs) != 1:
+        return []
+    job, cluster_id = jobs[0], clusters[0]["cluster_id"]
+    main = compute.main_task_key(job, spec, layer)
+    existing = quality.find_quality_task(job, spec, layer)
+    if not main or not quality.task_gaps(existing, spec, layer, cluster_id, main):
+        return []
+    task = quality.quality_task(spec, layer, cluster_id, main, existing)
+    return [update_job_tasks(estate, job, [task], field=f"tasks[{task['task_key']}]")]
