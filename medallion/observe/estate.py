@@ -13,6 +13,9 @@ from medallion.spec import Spec
 AREA_READERS: dict[str, str] = {
     "storage": "medallion.observe.storage:StorageReads",
     "monitoring": "medallion.observe.monitoring:MonitoringReads",
+    "security": "medallion.observe.security:SecurityReads",
+    "compute": "medallion.observe.databricks:ComputeReads",
+    "data_quality": "medallion.observe.databricks:QualityReads",
 }
 
 
