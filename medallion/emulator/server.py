@@ -8,6 +8,7 @@ at interpreter exit, so a killed process loses nothing it already answered.
 from __future__ import annotations
 
 import atexit
+import copy
 import json
 import os
 import random
@@ -38,7 +39,10 @@ _RATE_BUDGET = 12000
 
 @dataclass(frozen=True)
 class Faults:
-    """Injected trouble: a delay on every request, and a share answered 429 or 503."""
+    """Injected trouble: a delay on every request, and a share answered 429 or 503.
+
+    Both carry `Retry-After: 1` and `retry-after-ms: 50`; azure-core reads Retry-After first, so
+    each fault costs an Azure SDK call about one second (databricks-sdk likewise)."""
 
     latency_ms: int = 0
     throttle_rate: float = 0.0
@@ -76,7 +80,7 @@ class Emulator:
         self._rng = random.Random(faults.seed)
         self._store = ArmStore.from_entries(scenario.get("arm") or [])
         self._arm = ArmService(self._store)
-        self._databricks_state = scenario.get("databricks") or {}
+        self._databricks_state = copy.deepcopy(scenario.get("databricks") or {})
         self._databricks: Any = None
         self._reads = self._writes = 0
         self._server: _Server | None = None
