@@ -114,9 +114,11 @@ class Run:
         return allowed, [change for change in changes if change not in allowed]
 
     def allowed(self, change: Change) -> bool:
-        if change.disruptive and not self.context.allow_disruptive:
+        """An opt-in comes from the command line or from the estate spec's [security] table."""
+        opted = self.estate().spec.security
+        if change.disruptive and not (self.context.allow_disruptive or opted.allow_disruptive):
             return False
-        return not (change.irreversible and not self.context.allow_irreversible)
+        return not (change.irreversible and not (self.context.allow_irreversible or opted.allow_irreversible))
 
     def fix_args(self, estate: Any, requirement: Requirement | None = None) -> list[Any]:
         fix = (requirement or self.requirement).fix
