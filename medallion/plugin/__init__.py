@@ -11,4 +11,5 @@ pytest_plugins = [
     "medallion.plugin.runner",
     "medallion.plugin.outcomes",
     "medallion.plugin.results",
+    "medallion.plugin.redaction", "medallion.plugin.evidence", "medallion.plugin.html", "medallion.plugin.asbuilt",
 ]

@@ -19,6 +19,7 @@ def _context(request: pytest.FixtureRequest) -> Any:
 
 
 SPECS = pytest.StashKey[dict]()
+OBSERVERS = pytest.StashKey[dict]()  # estate name -> this process's cached observer
 
 
 def estate_specs(config: pytest.Config) -> dict[str, Spec]:
@@ -59,6 +60,7 @@ def estate(request: pytest.FixtureRequest, spec: Spec, connections: Any) -> Esta
     """The observed estate, its selected areas fetched concurrently before the first check."""
     observed = Estate(spec, connections)
     observed.prefetch(selected_areas(request.session.items))
+    request.config.stash.setdefault(OBSERVERS, {})[spec.name] = observed  # reused by the reports
     return observed
 
 

@@ -17,6 +17,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="let --fix apply changes that can never be undone (purge protection)")
     group.addoption("--results-json", metavar="PATH",
                     help="also write one JSON record per check to PATH")
+    group.addoption("--previous-results", metavar="PATH",
+                    help="a previous run's --results-json: report drift (new failures, newly fixed, "
+                         "still failing and since when)")
+    group.addoption("--as-built", metavar="PATH",
+                    help="write the as-built architecture document (Markdown) from the observed estate")
     sim = parser.getgroup("medallion-sim", "medallion embedded estate (loopback emulator)")
     sim.addoption("--sim", action="store_true",
                   help="audit the embedded, simulated estate instead of Azure")

@@ -16,7 +16,9 @@ import pytest
 
 from medallion.change import Change
 from medallion.cloud.errors import explain
+from medallion.evidence import collecting
 from medallion.plugin.context import CONTEXT
+from medallion.plugin.evidence import attach_evidence
 from medallion.plugin.outcomes import Verdict, record
 from medallion.requirement import CATALOGUE, Requirement
 
@@ -56,10 +58,14 @@ class Run:
 
     def evaluate(self, requirement: Requirement, args: dict[str, Any]) -> str | None:
         """None when the check passes, else its failure message. Read errors propagate."""
-        try:
-            requirement.check(**_accepted(requirement, args))
-        except AssertionError as failure:
-            return finding_text(failure)
+        with collecting() as found:
+            try:
+                requirement.check(**_accepted(requirement, args))
+            except AssertionError as failure:
+                return finding_text(failure)
+            finally:
+                if requirement is self.requirement:
+                    attach_evidence(self.item, found)
         return None
 
     def plan(self, failure: str) -> None:

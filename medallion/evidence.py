@@ -1,0 +1,45 @@
+"""Structured evidence a check may give the report: what it observed and what it expected.
+
+Optional. A check calls `evidence(observed=..., expected=...)` before it asserts; the runner
+collects the last call of each evaluation and the report, the JSON results and JUnit XML carry
+it. A check that does not call it still gets both, read from its failure message
+(`<resource>: <observed>; expected <expected>. --fix ...`), so every area is covered from day one.
+"""
+from __future__ import annotations
+
+import contextvars
+import re
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+_current: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("medallion_evidence", default=None)
+
+
+def evidence(*, observed: Any, expected: Any) -> None:
+    """Record what the check saw and what it wanted (plain data: str, number, list, dict)."""
+    found = _current.get()
+    if found is not None:
+        found.update(observed=observed, expected=expected)
+
+
+@contextmanager
+def collecting() -> Iterator[dict[str, Any]]:
+    """Collect the evidence given while the block runs (one check evaluation)."""
+    found: dict[str, Any] = {}
+    token = _current.set(found)
+    try:
+        yield found
+    finally:
+        _current.reset(token)
+
+
+_EXPECTED = re.compile(r"(?is)^(?P<observed>.*?)[;,.]?\s+expected\s+(?P<expected>.*?)(?:\.\s+--fix\b.*|\.\s+No automatic.*|\.?\s*$)")
+
+
+def from_message(message: str) -> dict[str, str]:
+    """Observed and expected as the failure message words them; empty when it does not say."""
+    first = message.split("\n")[0].strip()
+    match = _EXPECTED.match(first)
+    if not match:
+        return {}
+    return {"observed": match.group("observed").strip(), "expected": match.group("expected").strip().rstrip(".")}
