@@ -8,6 +8,7 @@ runbook (`.../draft/content`, `.../content`), so it is saved with the state and 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -133,10 +134,34 @@ def _job_schedule_on_put(ctx: Context, old: dict[str, Any] | None, new: dict[str
     props.setdefault("parameters", {})
 
 
+def _identity(ctx: Context, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """A system-assigned identity gets a principal when turned on and keeps it; off, it is gone."""
+    identity = new.get("identity")
+    if not isinstance(identity, dict):
+        return
+    if "systemassigned" in str(identity.get("type") or "").lower().replace(" ", ""):
+        before = (old or {}).get("identity") or {}
+        identity["principalId"] = before.get("principalId") or str(uuid.uuid4())
+        identity["tenantId"] = before.get("tenantId") or "00000000-0000-0000-0000-0000000000aa"
+    else:
+        identity.pop("principalId", None)
+        identity.pop("tenantId", None)
+
+
+def _schedule_on_delete(ctx: Context, old: dict[str, Any]) -> None:
+    """Deleting a schedule takes the job schedules that use it along (as the service does)."""
+    account = "/".join(old["id"].split("/")[:-2])
+    for job in ctx.store.children(account, "Microsoft.Automation/automationAccounts/jobSchedules"):
+        if ((job.get("properties") or {}).get("schedule") or {}).get("name", "").lower() == old["name"].lower():
+            ctx.store.delete_tree(job["id"])
+
+
 arm.register(arm.TypeRule(type=ACCOUNT, provisioning_state=False, on_create=_account_on_create,
+                          on_put=_identity, on_patch=lambda ctx, old, merged, patch: _identity(ctx, old, merged),
                           read_only=("state", "creationTime")))
 arm.register(arm.TypeRule(type=RUNBOOK, on_create=_runbook_on_create,
                           read_only=("state", "creationTime", "draft")))
-arm.register(arm.TypeRule(type=f"{ACCOUNT}/schedules", provisioning_state=False, on_put=_schedule_on_put))
+arm.register(arm.TypeRule(type=f"{ACCOUNT}/schedules", provisioning_state=False, on_put=_schedule_on_put,
+                          on_delete=_schedule_on_delete))
 arm.register(arm.TypeRule(type=f"{ACCOUNT}/jobSchedules", put_status=(201, 201), provisioning_state=False,
                           on_put=_job_schedule_on_put))

@@ -7,6 +7,7 @@ deleted vault stays in `locations/{location}/deletedVaults/{name}` and blocks it
 from __future__ import annotations
 
 import copy
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -116,3 +117,27 @@ def _purge(ctx: Context, req: ArmRequest, m) -> ArmResponse:
 arm.register(arm.TypeRule(type=VAULT, read_only=("vaultUri",), on_create=_on_create, on_put=_on_put,
                           on_patch=_on_patch, on_delete=_on_delete))
 arm.register(arm.TypeRule(type="Microsoft.KeyVault/locations/deletedVaults", provisioning_state=False))
+
+
+def _secret_on_put(ctx: Context, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """A secret written through ARM: the value goes to the in-memory secrets only (never to the
+    state, the log or an answer: ARM never returns it), the body gets its URIs and attributes."""
+    props = new.setdefault("properties", {})
+    value = props.pop("value", None)
+    if value is None and old is None:
+        raise arm.ArmError(400, "BadRequest", "A secret needs properties.value.")
+    p = parse(new["id"])
+    vault = p.parent() or ""
+    version = uuid.uuid4().hex
+    if value is not None:
+        ctx.service.secrets[("vault-secret", new["id"].lower())] = value
+    uri = f"https://{parse(vault).name}.vault.azure.net/secrets/{p.name}"
+    props.update(secretUri=uri, secretUriWithVersion=f"{uri}/{version}")
+    attributes = props.setdefault("attributes", {})
+    attributes.setdefault("enabled", True)
+    now = int(datetime.now(timezone.utc).timestamp())
+    attributes.setdefault("created", ((old or {}).get("properties") or {}).get("attributes", {}).get("created", now))
+    attributes["updated"] = now
+
+
+arm.register(arm.TypeRule(type=f"{VAULT}/secrets", provisioning_state=False, on_put=_secret_on_put))
