@@ -1,0 +1,263 @@
+"""The quality notebooks, run unchanged on sqlframe's DuckDB engine with a small fake `dbutils`.
+
+Each notebook file's whole text is executed as Databricks would run its cells in order, with
+`spark` and `dbutils` in its namespace. Small bronze, silver, gold and platinum tables carry one
+planted defect at a time; each must be caught, recorded in the results table, and (at error
+level) stop the run. Clean data must pass.
+"""
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sqlframe = pytest.importorskip("sqlframe")
+sqlframe.activate("duckdb")  # before anything imports pyspark: `pyspark.sql` is now sqlframe's
+
+from pyspark.sql import SparkSession  # noqa: E402
+from pyspark.sql import types as T  # noqa: E402
+
+from medallion.desired.quality import NOTEBOOK_DIR  # noqa: E402
+
+LAYERS = ("bronze", "silver", "gold", "platinum")
+SEPARATOR = "\n# COMMAND ----------\n"
+_schemas = itertools.count()
+
+
+class FakeWidgets:
+    """dbutils.widgets as a job runs a notebook: a job parameter overrides the widget's default."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values, self.defaults = dict(values), {}
+
+    def text(self, name: str, default: str, label: str = "") -> None:
+        self.defaults[name] = default
+
+    def dropdown(self, name: str, default: str, choices: list[str], label: str = "") -> None:
+        assert default in choices
+        self.defaults[name] = default
+
+    def get(self, name: str) -> str:
+        if name not in self.defaults:  # Databricks: InputWidgetNotDefined
+            raise ValueError(f"InputWidgetNotDefined: {name}")
+        return self.values.get(name, self.defaults[name])
+
+
+class FakeDbutils:
+    def __init__(self, values: dict[str, str]) -> None:
+        self.widgets = FakeWidgets(values)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    return SparkSession.builder.getOrCreate()
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+TX = T.StructType([T.StructField("transaction_id", T.StringType()), T.StructField("store_id", T.StringType()),
+                   T.StructField("amount", T.DoubleType()), T.StructField("transaction_ts", T.TimestampType())])
+AGG = T.StructType([T.StructField("store_id", T.StringType()), T.StructField("sales_date", T.DateType()),
+                    T.StructField("total_amount", T.DoubleType()), T.StructField("transaction_count", T.LongType()),
+                    T.StructField("refreshed_at", T.TimestampType())])
+
+
+def transactions() -> list[tuple[Any, ...]]:
+    day = now() - timedelta(hours=2)
+    return [(f"t{i}", f"s{i % 2}", 10.0 * i, day) for i in range(1, 6)]
+
+
+def platinum_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    stores: dict[str, list[float]] = {}
+    for _, store, amount, _ in rows:
+        stores.setdefault(store, []).append(amount)
+    return [(store, date.today(), sum(amounts), len(amounts), now()) for store, amounts in sorted(stores.items())]
+
+
+class Lake:
+    """Four layer tables in a schema of their own (the sqlframe session is one per process)."""
+
+    def __init__(self, spark: Any) -> None:
+        self.spark = spark
+        self.schema = f"dq{next(_schemas)}"
+        spark._conn.execute(f"CREATE SCHEMA {self.schema}")
+        self.results = f"{self.schema}.results"
+
+    def table(self, layer: str) -> str:
+        return f"{self.schema}.{layer}_transactions"
+
+    def write(self, layer: str, rows: list[tuple[Any, ...]], schema: Any = None) -> None:
+        if schema is None:
+            stamp = T.StructField("ingested_at" if layer == "bronze" else "processed_at", T.TimestampType())
+            schema = T.StructType([*TX.fields, stamp])
+            stamp_value = now()
+            rows = [(*row, stamp_value) if len(row) == 4 else row for row in rows]
+        self.spark._conn.execute(f"DROP TABLE IF EXISTS {self.table(layer)}")
+        self.spark.createDataFrame(rows, schema).write.saveAsTable(self.table(layer))
+
+    def clean(self) -> "Lake":
+        for layer in ("bronze", "silver", "gold"):
+            self.write(layer, transactions())
+        self.write("platinum", platinum_rows(transactions()), AGG)
+        return self
+
+    def run(self, layer: str, **overrides: str) -> dict[str, Any]:
+        """Execute the layer's notebook source unchanged; its namespace afterwards."""
+        upstream = {"bronze": "", "silver": "bronze", "gold": "silver", "platinum": "gold"}[layer]
+        values = {"table": self.table(layer), "upstream_table": self.table(upstream) if upstream else "",
+                  "results_table": self.results, "run_id": f"run-{self.schema}", **overrides}
+        path = NOTEBOOK_DIR / f"{layer}_quality.py"
+        namespace: dict[str, Any] = {"spark": self.spark, "dbutils": FakeDbutils(values)}
+        exec(compile(path.read_text(), str(path), "exec"), namespace)
+        return namespace
+
+    def recorded(self, layer: str) -> dict[str, dict[str, Any]]:
+        rows = self.spark.table(self.results).collect()
+        return {r["check_name"]: r.asDict() for r in rows if r["layer"] == layer}
+
+
+@pytest.fixture
+def lake(spark: Any) -> Lake:
+    return Lake(spark).clean()
+
+
+def failing_error(lake: Lake, layer: str, **overrides: str) -> str:
+    """Run a notebook that must stop on an error-level failure; the error's message."""
+    with pytest.raises(Exception) as raised:
+        lake.run(layer, **overrides)
+    assert type(raised.value).__name__ == "DataQualityError", raised.value
+    return str(raised.value)
+
+
+def test_clean_data_passes_every_layer_and_records_every_check(lake):
+    for layer in LAYERS:
+        lake.run(layer)
+        recorded = lake.recorded(layer)
+        assert {"required_columns", "schema_drift", "row_count", "key_nulls", "key_unique", "freshness",
+                "duplicate_rows"} <= set(recorded)
+        assert any(name.startswith("value_range:") for name in recorded)
+        statuses = {name: r["status"] for name, r in recorded.items()}
+        assert set(statuses.values()) <= {"passed", "skipped"}, statuses
+        assert (statuses["row_count"] == "skipped") == (layer == "bronze")
+    row = lake.recorded("silver")["row_count"]
+    assert row["run_id"] == f"run-{lake.schema}" and row["table_name"] == lake.table("silver")
+    assert row["observed_value"].startswith("5 / 5") and row["checked_at"] is not None
+
+
+def test_null_keys_in_bronze_are_an_error(lake):
+    rows = transactions()
+    rows[0] = (None, *rows[0][1:])
+    lake.write("bronze", rows)
+    assert "key_nulls (1)" in failing_error(lake, "bronze")
+    assert lake.recorded("bronze")["key_nulls"]["status"] == "failed"
+
+
+def test_exact_duplicates_in_bronze_are_recorded_as_a_warning_only(lake):
+    rows = transactions()
+    lake.write("bronze", rows + rows[:1])
+    lake.run("bronze")
+    recorded = lake.recorded("bronze")
+    assert recorded["duplicate_rows"]["status"] == "failed" and recorded["duplicate_rows"]["severity"] == "warning"
+    assert recorded["key_unique"]["severity"] == "warning" and recorded["key_unique"]["observed_value"] == "1"
+
+
+def test_silver_duplicates_and_repeated_keys_stop_the_job(lake):
+    rows = transactions()
+    lake.write("silver", rows + [rows[0], (rows[1][0], "s9", 1.0, rows[1][3])])
+    lake.write("bronze", rows * 2)  # keep the row counts reconciled
+    message = failing_error(lake, "silver")
+    assert "key_unique (2)" in message and "duplicate_rows (1)" in message
+
+
+def test_silver_missing_rows_fail_reconciliation_with_bronze(lake):
+    lake.write("silver", transactions()[:3])
+    assert "row_count (3 / 5 = 0.6000)" in failing_error(lake, "silver")
+    assert lake.recorded("silver")["row_count"]["threshold"].startswith("0.9..1.0")
+
+
+def test_a_missing_required_column_is_an_error_and_drift_is_recorded(lake):
+    schema = T.StructType([f for f in TX.fields if f.name != "store_id"]
+                          + [T.StructField("processed_at", T.TimestampType()), T.StructField("note", T.StringType())])
+    lake.write("gold", [(t, a, ts, now(), "x") for t, _, a, ts in transactions()], schema)
+    assert "required_columns (missing: store_id)" in failing_error(lake, "gold")
+    drift = lake.recorded("gold")["schema_drift"]
+    assert drift["status"] == "failed" and "unexpected column note" in drift["observed_value"]
+
+
+def test_a_retyped_column_is_schema_drift_a_warning(lake):
+    schema = T.StructType([*(f if f.name != "amount" else T.StructField("amount", T.StringType()) for f in TX.fields),
+                           T.StructField("processed_at", T.TimestampType())])
+    lake.write("gold", [(t, s, str(a), ts, now()) for t, s, a, ts in transactions()], schema)
+    lake.run("gold", thresholds='{"value_ranges": {}, "min_row_ratio": 1.0}')
+    drift = lake.recorded("gold")["schema_drift"]
+    assert drift["status"] == "failed" and drift["severity"] == "warning"
+    assert "amount: string (expected double)" in drift["observed_value"]
+
+
+def test_stale_data_fails_freshness(lake):
+    old = now() - timedelta(days=3)
+    schema = T.StructType([*TX.fields, T.StructField("processed_at", T.TimestampType())])
+    lake.write("gold", [(*row, old) for row in transactions()], schema)
+    assert "freshness (7" in failing_error(lake, "gold")
+    assert lake.recorded("gold")["freshness"]["threshold"] == "<= 26 h"
+
+
+def test_out_of_range_values_are_recorded_as_warnings(lake):
+    rows = transactions()
+    rows[2] = (*rows[2][:2], -50.0, rows[2][3])
+    lake.write("gold", rows)
+    lake.run("gold")
+    amount = lake.recorded("gold")["value_range:amount"]
+    assert (amount["status"], amount["severity"], amount["observed_value"]) == ("failed", "warning", "1")
+
+
+def test_a_store_missing_from_platinum_fails_reconciliation_with_gold(lake):
+    lake.write("platinum", platinum_rows(transactions())[:1], AGG)
+    assert "row_count (1 / 2 = 0.5000)" in failing_error(lake, "platinum")
+
+
+def test_platinum_counts_below_one_are_out_of_range(lake):
+    rows = platinum_rows(transactions())
+    rows[0] = (*rows[0][:3], 0, rows[0][4])
+    lake.write("platinum", rows, AGG)
+    lake.run("platinum")
+    assert lake.recorded("platinum")["value_range:transaction_count"]["status"] == "failed"
+
+
+def test_fail_on_error_false_records_without_raising(lake):
+    lake.write("silver", transactions()[:3])
+    lake.run("silver", fail_on_error="false")
+    assert lake.recorded("silver")["row_count"]["status"] == "failed"
+
+
+def test_results_accumulate_across_runs(lake):
+    lake.run("bronze")
+    lake.run("bronze", run_id="second")
+    runs = {r["run_id"] for r in lake.spark.table(lake.results).collect()}
+    assert runs == {f"run-{lake.schema}", "second"}
+
+
+def test_widget_defaults_name_the_estate_tables():
+    for layer in LAYERS:
+        dbutils = FakeDbutils({})
+        source = (NOTEBOOK_DIR / f"{layer}_quality.py").read_text()
+        exec(compile(source.split(SEPARATOR)[1], "widgets", "exec"), {"dbutils": dbutils})
+        widgets = dbutils.widgets
+        assert widgets.defaults["table"] == f"juicer.{layer}_transactions"
+        assert widgets.defaults["layer"] == layer and widgets.defaults["fail_on_error"] == "true"
+        assert widgets.defaults["results_table"] == "juicer.data_quality_results"
+
+
+def test_each_notebook_is_complete_and_the_check_cells_are_the_same_in_all_four():
+    sources = {layer: (NOTEBOOK_DIR / f"{layer}_quality.py").read_text() for layer in LAYERS}
+    for layer, source in sources.items():
+        assert source.startswith("# Databricks notebook source\n")
+        assert "%run" not in source and "import medallion" not in source
+        assert f'dbutils.widgets.text("layer", "{layer}"' in source
+    common = {layer: source.split(SEPARATOR)[2:] for layer, source in sources.items()}
+    assert all(cells == common["bronze"] for cells in common.values()), "the check cells have diverged"
