@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from medallion.desired import dashboard, inventory, lifecycle
+from medallion.evidence import evidence
 from medallion.requirement import Severity, requirement
 from remediate import storage as fix
 
@@ -25,6 +26,13 @@ def check_lifecycle_rules_tier_every_layer(estate, spec):
     gaps = [gap for layer, want in spec.storage.lifecycle.items() for gap in lifecycle.layer_gaps(rules, layer, want)]
     gaps += lifecycle.retention_gaps(rules, spec.storage)
     state = "no lifecycle policy" if policy is None else f"lifecycle policy with {len(rules)} rule(s)"
+    evidence(observed={"resource": f"{account}/managementPolicies/default", "rules": [r.get("name") for r in rules],
+                       "gaps": gaps},
+             expected={"tiering": {layer: {"cool_after_days": w.cool_after_days,
+                                           "archive_after_days": w.archive_after_days or None}
+                                   for layer, w in spec.storage.lifecycle.items()},
+                       "versions_deleted_after_days": spec.storage.versions_delete_after_days,
+                       "snapshots_deleted_after_days": spec.storage.snapshots_delete_after_days})
     assert not gaps, (f"{account}: {state}: " + "; ".join(gaps) +
                       ". --fix adds a medallion-<layer> rule per uncovered layer and a version/snapshot "
                       "retention rule, keeping every existing rule.")
@@ -51,6 +59,9 @@ def check_daily_inventory_of_every_container(estate, spec):
                         f"(rules: {', '.join(r.get('name', '?') for r in rules) or 'none'})")
     if want.container not in containers:
         problems.append(f"container '{want.container}' does not exist")
+    evidence(observed={"policy_enabled": inventory.policy_enabled(policy) if policy else None,
+                       "rules": [r.get("name") for r in rules], "containers": sorted(filter(None, containers))},
+             expected={"schedule": want.schedule, "format": want.format, "container": want.container})
     assert not problems, (f"{account}: " + "; ".join(problems) +
                           f". --fix creates the container and adds rule {inventory.RULE_NAME}, keeping other rules.")
 
@@ -78,6 +89,8 @@ def _retention_holds(estate, field: str, what: str, days: int) -> None:
     policy = ((estate.storage.blob_service() or {}).get("properties") or {}).get(field) or {}
     enabled, kept = bool(policy.get("enabled")), policy.get("days")
     observed = f"on, {kept} days" if enabled else "off"
+    evidence(observed={"resource": f"{account}/blobServices/default", field: {"enabled": enabled, "days": kept}},
+             expected={field: {"enabled": True, "days": f">= {days}"}})
     assert enabled and (kept or 0) >= days, (
         f"{account}: {what} is {observed}; expected on with at least {days} days. "
         f"--fix turns it on with {max(kept or 0, days)} days and keeps any longer retention.")
@@ -90,6 +103,8 @@ def check_lifecycle_dashboard_exists(estate, spec):
     """Dashboard juicer-storage-lifecycle-dashboard shows the storage tiers and capacity."""
     name = spec.storage.dashboard
     found = estate.storage.dashboard()
+    evidence(observed={"dashboard": name, "exists": found is not None, "parts": len(dashboard.parts_of(found))},
+             expected={"dashboard": name, "exists": True, "parts": ">= 1"})
     assert found is not None, (f"dashboard {name} not found in {spec.estate.resource_group}; "
                                "--fix creates it with lifecycle, capacity and transaction views.")
     assert dashboard.parts_of(found), f"dashboard {name} has no parts; it was left empty (no automatic fix: it is yours)."

@@ -28,14 +28,18 @@ POLICIES = {
     "cf820ca0-f99e-4f3e-84fb-66e913812d21": "Resource logs in Key Vault should be enabled",
     "34c877ad-507e-4c82-993e-3452a6e0ad3c": "Storage accounts should restrict network access",
     "6edd7eda-6dd8-40f7-810d-67160c639cd9": "Storage accounts should use private link",
-    "9c25c9e4-ee12-4882-afd2-11fb9d87893f": "Azure Databricks Workspaces should be in a virtual network",
     "138ff14d-b687-4faa-a81c-898c91a87fa2": "Resource logs in Azure Databricks Workspaces should be enabled",
 }
 
 # requirement id -> mappings added to what the requirement declares itself
+# (blob and container soft delete, STG-003/004, have no built-in policy: only "Azure Backup should
+# be enabled for Blobs", which audits a different control)
 MAPPINGS: dict[str, tuple[str, ...]] = {
-    "STG-003": ("CIS-Azure-2.0:3.11", "MCSB:BR-1"),
-    "STG-004": ("CIS-Azure-2.0:3.11", "MCSB:BR-1"),
+    "SEC-003": ("AzurePolicy:6edd7eda-6dd8-40f7-810d-67160c639cd9", "AzurePolicy:a6abeaec-4d90-4a02-805f-6b26c4d3fbe9"),
+    "SEC-004": ("AzurePolicy:34c877ad-507e-4c82-993e-3452a6e0ad3c",),
+    "SEC-005": ("AzurePolicy:55615ac9-af46-4a59-874e-391cc3dfb490",),
+    "SEC-006": ("AzurePolicy:0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",),
+    "MON-003": ("AzurePolicy:cf820ca0-f99e-4f3e-84fb-66e913812d21", "AzurePolicy:138ff14d-b687-4faa-a81c-898c91a87fa2"),
 }
 
 

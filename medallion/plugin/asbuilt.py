@@ -12,6 +12,8 @@ import pytest
 from medallion.plugin.context import CONTEXT
 from medallion.plugin.results import ledger
 
+WRITTEN = pytest.StashKey[str]()
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -31,6 +33,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     text = document(observers(config), log.settled(), mode=config.stash[CONTEXT].mode)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"as-built document: {target}")
+    config.stash[WRITTEN] = str(target)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if WRITTEN in config.stash:
+        terminalreporter.write_sep("-", f"as-built document: {config.stash[WRITTEN]}")

@@ -93,7 +93,7 @@ def _text(value: Any) -> str:
 
 def _first_line(message: str) -> str:
     line = message.strip().split("\n")[0]
-    return line.split(" --fix")[0].strip()
+    return line.split(" --fix")[0].strip().rstrip(";,. ")
 
 
 def _iso(stamp: float) -> str:

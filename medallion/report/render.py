@@ -16,9 +16,9 @@ STYLE = """<style>
 .medallion th{background:#f0f0f0}.medallion td.n{text-align:right}
 .medallion .ok{color:#1a7f37;font-weight:bold}.medallion .bad{color:#c62828;font-weight:bold}
 .medallion-verdict{padding:1px 6px;border-radius:3px;color:#fff;background:#777}
-.medallion-verdict.passed{background:#1a7f37}.medallion-verdict.fixed{background:#0969da}
-.medallion-verdict.failed{background:#c62828}.medallion-verdict.blocked{background:#9a6700}
-.medallion-verdict.error{background:#6e4c9c}
+.medallion-verdict.v-passed{background:#1a7f37}.medallion-verdict.v-fixed{background:#0969da}
+.medallion-verdict.v-failed{background:#c62828}.medallion-verdict.v-blocked{background:#9a6700}
+.medallion-verdict.v-error{background:#6e4c9c}
 .medallion-detail{white-space:normal;font-family:sans-serif;font-size:13px;margin-bottom:8px}
 .medallion-detail dt{font-weight:bold;margin-top:4px}.medallion-detail dd{margin:0 0 0 1.5em}
 </style>"""
