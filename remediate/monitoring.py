@@ -60,9 +60,7 @@ def send_diagnostics_to_workspace(estate: Estate, spec: Spec) -> list[Change]:
     """For each resource that does not send every category to the workspace, add the missing
     categories to the setting that already sends there (or create ours). Other settings, their
     categories and destinations stay. Needs: Monitoring Contributor on the resources."""
-    mon = estate.monitoring
-    if mon.workspace() is None:
-        return []
+    mon = estate.monitoring   # the workspace comes first (MON-001 is ensured before this applies)
     return [change for target in mon.diagnostics() for change in _diagnostic_change(estate, spec, target)]
 
 
@@ -78,10 +76,17 @@ def _diagnostic_change(estate: Estate, spec: Spec, target: diagnostics.Target) -
     body = diagnostics.merged(setting, lacking, workspace_id)
     setting_id = f"{target.id}/providers/Microsoft.Insights/diagnosticSettings/{name}"
     client = estate.arm.resources.resources
-    return [Change(resource=setting_id, field="logs/metrics", before=None if setting is None else "partial",
-                   after=sorted(c["name"] for c in lacking),
+    return [Change(resource=setting_id, field="categories sent", before=None if setting is None else _sent(setting),
+                   after=(_sent(setting) if setting else []) + sorted(c["name"] for c in lacking),
                    apply=lambda: client.begin_create_or_update_by_id(setting_id, api_version=INSIGHTS_API,
                                                                      parameters=body).result())]
+
+
+def _sent(setting: dict[str, Any]) -> list[str]:
+    """What a setting sends now, as names (categories and category groups)."""
+    p = setting.get("properties") or {}
+    return sorted(str(e.get("category") or e.get("categoryGroup")) for e in (p.get("logs") or []) + (p.get("metrics") or [])
+                  if e.get("enabled"))
 
 
 def add_storage_capacity_alert(estate: Estate, spec: Spec) -> list[Change]:
@@ -115,8 +120,6 @@ def add_job_failure_alert(estate: Estate, spec: Spec) -> list[Change]:
     """Create the Databricks job-failure log alert, or enable it and route it to the action group;
     its query and other actions stay. Needs: Monitoring Contributor."""
     mon, name = estate.monitoring, spec.monitoring.alerts.job_failures
-    if mon.workspace() is None:
-        return []
     live = mon.log_alert()
     body = (alerts.job_failure_alert(spec.estate.location, mon.workspace_id, mon.action_group_id) if live is None
             else alerts.routed(live, "log", mon.action_group_id))

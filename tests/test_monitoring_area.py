@@ -247,3 +247,11 @@ def test_parallel_run_gives_the_same_verdicts(tmp_path):
     serial = run_checks(tmp_path / "a.json", *MONITORING, "--fix")
     parallel = run_checks(tmp_path / "b.json", *MONITORING, "--fix", "-n", "2")
     assert parallel.verdicts == serial.verdicts and parallel.status == serial.status == 0
+
+
+def test_plan_shows_every_change_in_order_and_writes_nothing(tmp_path):
+    plan = run_checks(tmp_path / "s.json", *MONITORING, "--plan")
+    assert plan.status != 0 and plan.writes == []
+    assert "workspaces/juicer-log-analytics: workspace: absent" in plan.stdout
+    assert "kv-tbwa-juicer-insights2/providers/Microsoft.Insights/diagnosticSettings/juicer-to-log-analytics" in plan.stdout
+    assert "blobServices/default/providers/Microsoft.Insights/diagnosticSettings" in plan.stdout
