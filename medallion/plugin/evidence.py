@@ -54,6 +54,8 @@ def _describe(item: pytest.Item, report: Any, requirement: Any) -> None:
     extra = {"observed": _text(found.get("observed")), "expected": _text(found.get("expected")),
              "fix_outcome": report.fix_outcome, "started": report.started, "estate": report.estate}
     report.user_properties = [*[(k, v) for k, v in report.user_properties if k not in extra], *extra.items()]
+    # JUnit XML reads the teardown report's properties, which pytest copies from the item
+    item.user_properties[:] = [*[(k, v) for k, v in item.user_properties if k not in extra], *extra.items()]
 
 
 def fix_outcome(mode: str, verdict: str, props: dict[str, Any], has_fix: bool) -> str:
