@@ -79,10 +79,10 @@ def _endpoint_gaps(estate, spec, want, subnet) -> list[str]:
 
 
 @requirement(id="SEC-004", area="security", severity=Severity.HIGH,
-             title="The storage account denies by default and admits only trusted services, the VNet and allow-listed ranges",
+             title="Storage denies by default, admitting only trusted services, the VNet and allow-listed ranges",
              fix=net_fix.lock_down_storage_network, needs=("SEC-002",),
              controls=("CIS-Azure-2.0:3.8", "CIS-Azure-2.0:3.9", "MCSB:NS-2"))
-def check_storage_network_rules(estate, spec):
+def check_lake_firewall_denies_by_default(estate, spec):
     """The storage account denies network access by default, allows trusted Azure services, the
     VNet's subnets and the spec's allow-listed ranges, and has public access as the spec says."""
     account = estate.storage.account()
@@ -91,9 +91,9 @@ def check_storage_network_rules(estate, spec):
 
 
 @requirement(id="SEC-005", area="security", severity=Severity.HIGH,
-             title="The Key Vault denies by default and admits only trusted services, the VNet and allow-listed ranges",
+             title="The Key Vault denies by default, admitting only trusted services, the VNet and allow-listed ranges",
              fix=net_fix.lock_down_vault_network, needs=("SEC-002",), controls=("CIS-Azure-2.0:8.7", "MCSB:NS-2"))
-def check_vault_network_rules(estate, spec):
+def check_vault_firewall_denies_by_default(estate, spec):
     """The Key Vault denies network access by default, allows trusted Azure services, the VNet's
     subnets and the spec's allow-listed ranges, and has public access as the spec says."""
     vault = estate.security.vault()
