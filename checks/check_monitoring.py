@@ -88,7 +88,7 @@ def _alert_holds(estate, name: str, found, kind: alerts.Kind, gaps: list[str]) -
 @requirement(id="MON-004", area="monitoring", severity=Severity.MEDIUM,
              title="A metric alert fires when the storage account's used capacity passes the threshold",
              fix=fix.add_storage_capacity_alert, needs=("MON-003",))
-def check_storage_capacity_alert_is_routed(estate, spec):
+def check_used_capacity_alert_is_routed(estate, spec):
     """An enabled metric alert on the storage account's UsedCapacity, above at most the spec's
     threshold, notifies the action group."""
     name = spec.monitoring.alerts.storage_capacity
