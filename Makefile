@@ -21,7 +21,9 @@ demo: setup
 	@echo "== 2/3 --fix: each failing check gets its paired remediation, then is re-checked"
 	-$(PY) -m pytest checks/ --sim --sim-state $(STATE) --fix -q -rA --html=reports/fix.html --self-contained-html
 	@echo "== 3/3 audit again"
-	$(PY) -m pytest checks/ --sim --sim-state $(STATE) -q -rfE --html=reports/compliance.html --self-contained-html
+	$(PY) -m pytest checks/ --sim --sim-state $(STATE) -q -rfE --html=reports/compliance.html --self-contained-html \
+		--junitxml=reports/compliance.xml --results-json=reports/results.json \
+		--as-built=reports/MEDALLION_ENHANCED_ARCHITECTURE.md
 
 # The suite's own tests: emulator contract, plugin behaviour, every area end to end.
 test: setup
