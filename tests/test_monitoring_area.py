@@ -255,3 +255,16 @@ def test_plan_shows_every_change_in_order_and_writes_nothing(tmp_path):
     assert "workspaces/juicer-log-analytics: workspace: absent" in plan.stdout
     assert "kv-tbwa-juicer-insights2/providers/Microsoft.Insights/diagnosticSettings/juicer-to-log-analytics" in plan.stdout
     assert "blobServices/default/providers/Microsoft.Insights/diagnosticSettings" in plan.stdout
+
+
+def test_a_whole_fix_covers_what_other_areas_create_so_a_second_writes_no_monitoring(tmp_path):
+    """Security adds the VNet, NSGs, endpoints and the Automation account; monitoring runs after
+    it, so their diagnostic settings are written by the same --fix, not left for the next."""
+    state = tmp_path / "s.json"
+    first = run_checks(state, "--fix")
+    assert {k: v for k, v in first.verdicts.items() if k.startswith("MON-")} == {i: "fixed" for i in IDS}
+    saved = json.loads(state.read_text())
+    nsgs = [e["id"] for e in saved["arm"] if "/networksecuritygroups/" in e["id"].lower() and e["id"].count("/") == 8]
+    assert nsgs and all(settings_on(saved, nsg) for nsg in nsgs)
+    again = run_checks(state, "--fix")
+    assert [w["path"] for w in again.writes if "microsoft.insights" in w["path"].lower()] == []

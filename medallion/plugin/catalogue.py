@@ -24,3 +24,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(getattr(pytest.mark, requirement.severity.value))
         for word in (requirement.area, requirement.id, requirement.severity.value):
             item.extra_keyword_matches.add(word)
+    items.sort(key=_runs_last)
+
+
+# Areas whose checks cover resources the other areas create (monitoring's diagnostic settings on
+# every resource): run them after the rest, so one --fix leaves nothing for a second to add.
+OBSERVING_AREAS = ("monitoring",)
+
+
+def _runs_last(item: pytest.Item) -> bool:
+    """Sort key: False for most items, True for the observing areas (a stable sort keeps the rest)."""
+    requirement = getattr(getattr(item, "obj", None), "requirement", None)
+    return requirement is not None and requirement.area in OBSERVING_AREAS
