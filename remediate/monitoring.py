@@ -101,7 +101,7 @@ def add_storage_capacity_alert(estate: Estate, spec: Spec) -> list[Change]:
         body = alerts.routed(live, "metric", mon.action_group_id)
         _tighten_capacity(body, account, names.storage_capacity_threshold_gib * alerts.GIB)
     client = estate.arm.monitor.metric_alerts
-    return _alert_change(live, body, spec.resource_id("Microsoft.Insights/metricAlerts", names.storage_capacity),
+    return _alert_change(live, body, "metric", spec.resource_id("Microsoft.Insights/metricAlerts", names.storage_capacity),
                          lambda: client.create_or_update(spec.estate.resource_group, names.storage_capacity, body))
 
 
@@ -124,7 +124,7 @@ def add_job_failure_alert(estate: Estate, spec: Spec) -> list[Change]:
     body = (alerts.job_failure_alert(spec.estate.location, mon.workspace_id, mon.action_group_id) if live is None
             else alerts.routed(live, "log", mon.action_group_id))
     client = estate.arm.monitor.scheduled_query_rules
-    return _alert_change(live, body, spec.resource_id("Microsoft.Insights/scheduledQueryRules", name),
+    return _alert_change(live, body, "log", spec.resource_id("Microsoft.Insights/scheduledQueryRules", name),
                          lambda: client.create_or_update(spec.estate.resource_group, name, body))
 
 
@@ -137,24 +137,27 @@ def add_key_vault_alert(estate: Estate, spec: Spec) -> list[Change]:
     body = (alerts.key_vault_alert(vault, mon.action_group_id) if live is None
             else alerts.routed(live, "activity", mon.action_group_id))
     client = estate.arm.monitor.activity_log_alerts
-    return _alert_change(live, body, spec.resource_id("Microsoft.Insights/activityLogAlerts", name),
+    return _alert_change(live, body, "activity", spec.resource_id("Microsoft.Insights/activityLogAlerts", name),
                          lambda: client.create_or_update(spec.estate.resource_group, name, body))
 
 
-def _alert_change(live: dict[str, Any] | None, body: dict[str, Any], resource: str, apply: Any) -> list[Change]:
+def _alert_change(live: dict[str, Any] | None, body: dict[str, Any], kind: alerts.Kind, resource: str,
+                  apply: Any) -> list[Change]:
     if live is not None and _writable(live) == body:
         return []
-    before = None if live is None else _summary(_writable(live))
-    return [Change(resource=resource, field="alert", before=before, after=_summary(body), apply=apply)]
+    before = None if live is None else _summary(live, kind)
+    return [Change(resource=resource, field="enabled, action groups", before=before, after=_summary(body, kind),
+                   apply=apply)]
 
 
 def _writable(alert: dict[str, Any]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in alert.items() if k in ("location", "tags", "kind", "properties")}
 
 
-def _summary(body: dict[str, Any]) -> dict[str, Any]:
-    p = alerts.props(body)
-    return {"enabled": p.get("enabled"), "actions": p.get("actions")}
+def _summary(body: dict[str, Any], kind: alerts.Kind) -> dict[str, Any]:
+    """Enabled and the action groups' names only: webhook properties may carry tokens."""
+    return {"enabled": alerts.props(body).get("enabled", True),
+            "actionGroups": [found.rsplit("/", 1)[-1] for found in alerts.action_groups(body, kind)]}
 
 
 def add_monitoring_dashboard(estate: Estate, spec: Spec) -> list[Change]:
