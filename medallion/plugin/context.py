@@ -33,6 +33,7 @@ class RunContext:
     fix_lock: str | None = None
     allow_disruptive: bool = False
     allow_irreversible: bool = False
+    naive_reads: bool = False      # benchmark baseline: every check reads for itself
 
     def specs(self) -> list[Spec]:
         """Every estate the spec describes (one, unless it has [estates.<name>] tables)."""
@@ -82,7 +83,7 @@ def _start(config: pytest.Config) -> RunContext:
     lock = os.path.join(tempfile.mkdtemp(prefix="medallion-"), "fix.lock")
     return RunContext(estate_path=opt.estate, mode=mode, sim_url=sim_url, sim_token=sim_token,
                       fix_lock=lock, allow_disruptive=opt.allow_disruptive,
-                      allow_irreversible=opt.allow_irreversible)
+                      allow_irreversible=opt.allow_irreversible, naive_reads=opt.naive_reads)
 
 
 def _start_emulator(config: pytest.Config, specs: list[Spec]) -> tuple[str, str]:

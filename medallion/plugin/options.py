@@ -15,6 +15,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="let --fix apply changes that can cut off access (network lock-down)")
     group.addoption("--allow-irreversible", action="store_true",
                     help="let --fix apply changes that can never be undone (purge protection)")
+    group.addoption("--naive-reads", action="store_true",
+                    help="benchmark baseline: no shared cache or prefetch; each check reads for itself")
     group.addoption("--results-json", metavar="PATH",
                     help="also write one JSON record per check to PATH")
     group.addoption("--previous-results", metavar="PATH",

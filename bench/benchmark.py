@@ -1,0 +1,84 @@
+"""How fast is an audit, and how many requests does it make? Prints figures; asserts nothing.
+
+For a full audit of the embedded estate at 0, 50 and 200 ms added latency per request, it prints
+wall time, requests served and requests per check, for the suite (one cached observer, areas
+prefetched concurrently) and for a naive baseline (`--naive-reads`: every check reads for itself,
+serially). Then what `-k security` pays (requests to Databricks, whether databricks.sdk was
+imported), and twenty estates in one run against twenty runs of one.
+
+    .venv/bin/python bench/benchmark.py [--latencies 0,50,200] [--estates 20]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def audit(workdir: Path, *args: str, importtime: bool = False) -> dict[str, float]:
+    """One `pytest checks/ --sim` run: wall time, requests served, checks run."""
+    state, results = workdir / "state.json", workdir / "results.json"
+    for path in (state, results):
+        path.unlink(missing_ok=True)
+    command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "pytest", "checks/",
+               "--sim", "--sim-state", str(state), "--results-json", str(results), "-q", "-p", "no:randomly", *args]
+    started = time.perf_counter()
+    proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    requests = json.loads(state.read_text())["requests"] if state.exists() else []
+    checks = len(json.loads(results.read_text())) if results.exists() else 0
+    return {"wall": wall, "requests": len(requests), "checks": checks,
+            "databricks_requests": sum(r["path"].startswith("/api/") for r in requests),
+            "imports_databricks_sdk": "databricks.sdk" in proc.stderr if importtime else None}
+
+
+def startup(workdir: Path) -> float:
+    """Process start, plugin, spec, emulator and preflight, with no check run."""
+    return audit(workdir, "-m", "no_such_marker_selects_nothing")["wall"]
+
+
+def row(label: str, figures: dict[str, float]) -> str:
+    per_check = figures["requests"] / figures["checks"] if figures["checks"] else 0.0
+    return (f"{label:<28} {figures['wall']:>8.2f} s {figures['requests']:>9} "
+            f"{figures['checks']:>7} {per_check:>10.2f}")
+
+
+def estates_spec(workdir: Path, count: int) -> Path:
+    tables = [f'[estates.e{i:02d}.estate]\nresource_group = "rg-juicer-e{i:02d}"\n'
+              f'storage_account = "juicere{i:02d}storage"\n' for i in range(count)]
+    path = workdir / "estates.toml"
+    path.write_text("\n".join(tables))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latencies", default="0,50,200")
+    parser.add_argument("--estates", type=int, default=20)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        print(f"start-up (no check run): {startup(workdir):.2f} s\n")
+        print(f"{'full audit':<28} {'wall':>10} {'requests':>9} {'checks':>7} {'req/check':>10}")
+        for latency in [int(x) for x in options.latencies.split(",")]:
+            lat = ("--sim-latency-ms", str(latency))
+            print(row(f"suite, {latency} ms", audit(workdir, *lat)))
+            print(row(f"naive baseline, {latency} ms", audit(workdir, *lat, "--naive-reads")))
+        security = audit(workdir, "-k", "security", importtime=True)
+        print(f"\n-k security: {security['requests']} requests, {security['databricks_requests']} to Databricks, "
+              f"databricks.sdk imported: {security['imports_databricks_sdk']}, {security['wall']:.2f} s")
+        many = audit(workdir, "--estate", str(estates_spec(workdir, options.estates)), "-k", "storage or security")
+        one = audit(workdir, "-k", "storage or security")
+        print(f"{options.estates} estates in one run (storage+security): {many['wall']:.2f} s, "
+              f"{many['checks']} checks, {many['requests']} requests; one estate: {one['wall']:.2f} s, "
+              f"so {options.estates} separate runs ~ {one['wall'] * options.estates:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
