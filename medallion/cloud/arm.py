@@ -27,7 +27,7 @@ CLIENTS = {
 }
 
 # Bounded retries: an unreachable endpoint must fail in seconds, a 429 is waited out.
-RETRY = {"retry_total": 6, "retry_connect": 1, "retry_read": 2, "retry_backoff_factor": 0.4,
+RETRY = {"retry_total": 8, "retry_connect": 1, "retry_read": 2, "retry_status": 6, "retry_backoff_factor": 0.4,
          "retry_backoff_max": 20, "connection_timeout": 5, "read_timeout": 60}
 
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from medallion.cloud.arm import Arm
 from medallion.cloud.credentials import StaticTokenCredential
-from medallion.cloud.databricks import workspace_client
+from medallion.cloud.databricks import workspace_client, workspace_url
+from medallion.cloud.errors import CloudError
+from medallion.cloud.probe import unreachable
 from medallion.spec import Spec
 
 
@@ -30,8 +32,19 @@ class Connections:
         self._lock = threading.Lock()
 
     def workspace(self, host: str) -> Any:
-        """The Databricks WorkspaceClient for `host`, built once."""
+        """The Databricks WorkspaceClient for `host`, built once.
+
+        The host is probed first (bounded): building a client against an unreachable host can
+        block for minutes, and every Databricks check would wait on it in turn.
+        """
         with self._lock:
             if host not in self._workspaces:
-                self._workspaces[host] = workspace_client(host, token=self._token)
-            return self._workspaces[host]
+                reason = unreachable(workspace_url(host))
+                self._workspaces[host] = CloudError(
+                    f"Databricks workspace {workspace_url(host)} is unreachable ({reason}); check the "
+                    "network, or target.databricks_host in the estate spec") if reason else \
+                    workspace_client(host, token=self._token)
+            found = self._workspaces[host]
+        if isinstance(found, CloudError):
+            raise found
+        return found

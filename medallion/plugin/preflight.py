@@ -5,11 +5,10 @@ run stops at once instead of failing every check with the same stack trace.
 """
 from __future__ import annotations
 
-import socket
 from typing import Any
-from urllib.parse import urlsplit
 
 from medallion.cloud.errors import arm_code
+from medallion.cloud.probe import unreachable
 from medallion.spec import Spec
 
 SIGN_IN = ("sign in with `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET "
@@ -36,13 +35,10 @@ def preflight(context: Any, spec: Spec) -> str | None:
         _cannot_write(connections, spec) if context.mode == "fix" else None)
 
 
-def _unreachable(endpoint: str, timeout: float = 5.0) -> str | None:
-    parts = urlsplit(endpoint)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        socket.create_connection((parts.hostname, port), timeout=timeout).close()
-    except OSError as error:
-        return (f"Resource Manager endpoint {endpoint} is unreachable ({error.strerror or error}); "
+def _unreachable(endpoint: str) -> str | None:
+    reason = unreachable(endpoint)
+    if reason:
+        return (f"Resource Manager endpoint {endpoint} is unreachable ({reason}); "
                 "check the network, or target.cloud / target.resource_manager_endpoint in the estate spec")
     return None
 
