@@ -10,6 +10,7 @@ import json
 import threading
 from typing import Any
 
+from medallion.cloud.budget import RateBudget
 from medallion.cloud.credentials import arm_client_options
 
 # attribute -> (module, class)
@@ -37,7 +38,9 @@ class Arm:
     def __init__(self, *, endpoint: str, scope: str, credential: Any, subscription_id: str) -> None:
         self.endpoint = endpoint
         self.subscription_id = subscription_id
-        self._options = {**arm_client_options(endpoint, credential, scope), **RETRY}
+        self.budget = RateBudget()
+        self._options = {**arm_client_options(endpoint, credential, scope), **RETRY,
+                         "raw_request_hook": self.budget.before, "raw_response_hook": self.budget.after}
         self._credential = credential
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
