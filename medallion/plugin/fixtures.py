@@ -47,12 +47,21 @@ def spec(request: pytest.FixtureRequest) -> Spec:
     return specs[getattr(request, "param", None) or next(iter(specs))]
 
 
+CONNECTIONS = pytest.StashKey[dict]()
+
+
 @pytest.fixture(scope="session")
 def connections(request: pytest.FixtureRequest, spec: Spec) -> Any:
+    """Clients for the estate's subscription, shared by every estate in it: SDK clients are
+    costly to build (the network client alone indexes thousands of models)."""
     from medallion.cloud.connections import Connections
 
     context = _context(request)
-    return Connections(spec, sim_url=context.sim_url, sim_token=context.sim_token)
+    shared = request.config.stash.setdefault(CONNECTIONS, {})
+    key = (spec.subscription_id, spec.target.arm_endpoint, spec.target.arm_scope)
+    if key not in shared:
+        shared[key] = Connections(spec, sim_url=context.sim_url, sim_token=context.sim_token)
+    return shared[key]
 
 
 @pytest.fixture(scope="session")
