@@ -14,7 +14,8 @@ from medallion.change import Change
 from medallion.desired import alerts, diagnostics
 from medallion.desired import monitoring_dashboard as views
 from medallion.observe import Estate
-from medallion.observe.monitoring import INSIGHTS_API, PORTAL_API
+from medallion.observe.common import PORTAL_API
+from medallion.observe.monitoring import INSIGHTS_API
 from medallion.spec import Spec
 
 
@@ -170,12 +171,10 @@ def add_monitoring_dashboard(estate: Estate, spec: Spec) -> list[Change]:
     if not lacking:
         return []
     body = views.with_views(live, lacking, ids, spec.estate.location, name)
-    client = estate.arm.resources.resources   # generic: the portal SDK would empty chart parts
     dashboard_id = spec.resource_id("Microsoft.Portal/dashboards", name)
     return [Change(resource=dashboard_id, field="views", before=None if live is None else "missing",
-                   after=[v.title for v in lacking],
-                   apply=lambda: client.begin_create_or_update_by_id(dashboard_id, api_version=PORTAL_API,
-                                                                     parameters=body).result())]
+                   after=[v.title for v in lacking],  # written generic: the portal SDK empties chart parts
+                   apply=lambda: estate.arm.put_by_id(dashboard_id, body, api_version=PORTAL_API))]
 
 
 def dashboard_ids(estate: Estate, spec: Spec) -> views.Ids:

@@ -12,6 +12,7 @@ from typing import Any
 from medallion.change import Change
 from medallion.desired import dashboard, inventory, lifecycle
 from medallion.observe import Estate
+from medallion.observe.common import PORTAL_API
 from medallion.spec import Spec
 
 
@@ -137,10 +138,10 @@ def create_lifecycle_dashboard(estate: Estate, spec: Spec) -> list[Change]:
                                    "BlobCapacity", "Blob capacity by tier"),
              dashboard.metric_part(6, 4, account, namespace, "Transactions", "Transactions")]
     body = dashboard.dashboard_body(spec.estate.location, name, parts)
-    client = estate.arm.portal.dashboards
-    return [Change(resource=spec.resource_id("Microsoft.Portal/dashboards", name), field="dashboard",
-                   before=None, after={"parts": len(parts)},
-                   apply=lambda: client.create_or_update(spec.estate.resource_group, name, body))]
+    dashboard_id = spec.resource_id("Microsoft.Portal/dashboards", name)
+    return [Change(resource=dashboard_id, field="dashboard", before=None, after={"parts": len(parts)},
+                   # written generic: azure-mgmt-portal's models empty every non-markdown part
+                   apply=lambda: estate.arm.put_by_id(dashboard_id, body, api_version=PORTAL_API))]
 
 
 def _lifecycle_text(spec: Spec) -> str:

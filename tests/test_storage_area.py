@@ -84,3 +84,15 @@ def test_a_too_short_version_retention_is_raised_never_lowered(tmp_path):
     run_checks(state, *STORAGE, "--fix")
     rules = arm_body(json.loads(state.read_text()), "/managementPolicies/default")["properties"]["policy"]["rules"]
     assert rules[0]["definition"]["actions"]["version"]["delete"]["daysAfterCreationGreaterThan"] == 90
+
+
+def test_the_created_dashboard_keeps_its_chart_parts(tmp_path):
+    def drop_dashboard(scenario):
+        scenario["arm"] = [e for e in scenario["arm"] if "dashboards/juicer-storage-lifecycle" not in e["id"].lower()]
+    state = tmp_path / "s.json"
+    fixed = run_checks(state, "-k", "STG-005", "--fix", scenario=scenario_with(tmp_path, drop_dashboard))
+    assert fixed.verdicts == {"STG-005": "fixed"}, fixed.output
+    body = arm_body(json.loads(state.read_text()), "/dashboards/juicer-storage-lifecycle-dashboard")
+    charts = [p for p in body["properties"]["lenses"][0]["parts"]
+              if p["metadata"]["type"].endswith("MonitorChartPart")]
+    assert len(charts) == 3 and all(p["metadata"]["inputs"] for p in charts)

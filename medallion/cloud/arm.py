@@ -55,6 +55,12 @@ class Arm:
                 self._clients[name] = factory(self._credential, self.subscription_id, **self._options)
             return self._clients[name]
 
+    def put_by_id(self, resource_id: str, body: dict[str, Any], *, api_version: str) -> Any:
+        """Create or replace a resource as a generic resource, waiting for the long-running PUT.
+        For types whose SDK models lose fields (portal dashboards, diagnostic settings)."""
+        return self.resources.resources.begin_create_or_update_by_id(
+            resource_id, api_version=api_version, parameters=body).result()
+
     def request(self, method: str, path: str, *, api_version: str, body: Any = None) -> tuple[int, Any]:
         """A raw ARM call for what no SDK operation covers (permissions, diagnostic categories).
 

@@ -16,6 +16,18 @@ def absent_as_none(call: Callable[[], Any]) -> dict[str, Any] | None:
         return None
 
 
+PORTAL_API = "2020-09-01-preview"
+
+
+def read_dashboard(estate: Any, name: str) -> dict[str, Any] | None:
+    """A portal dashboard read as a generic resource: azure-mgmt-portal's models keep only
+    markdown parts' metadata and empty every other part (charts, log queries)."""
+    client = estate.arm.resources.resources
+    dashboard_id = estate.spec.resource_id("Microsoft.Portal/dashboards", name)
+    return estate.read(("dashboard", name), lambda: absent_as_none(
+        lambda: client.get_by_id(dashboard_id, api_version=PORTAL_API)), doing=f"reading dashboard {name}")
+
+
 def listed(call: Callable[[], Any]) -> list[dict[str, Any]] | None:
     """Run an SDK list: every page, each item as REST JSON; None when the parent is absent."""
     from azure.core.exceptions import ResourceNotFoundError

@@ -12,10 +12,9 @@ from typing import Any, Callable
 
 from medallion.cloud.errors import CloudError
 from medallion.desired import diagnostics
-from medallion.observe.common import absent_as_none, listed
+from medallion.observe.common import absent_as_none, listed, read_dashboard
 
 INSIGHTS_API = "2021-05-01-preview"   # diagnostic settings are not in azure-mgmt-monitor 7
-PORTAL_API = "2020-09-01-preview"
 
 
 class MonitoringReads:
@@ -65,13 +64,7 @@ class MonitoringReads:
                           lambda: absent_as_none(lambda: client.get(self.rg, name)))
 
     def dashboard(self) -> dict[str, Any] | None:
-        """Read as a generic resource: azure-mgmt-portal's models keep only markdown parts'
-        metadata and empty every other part (charts, log queries), so the views would vanish."""
-        name = self.names.dashboard
-        client = self._estate.arm.resources.resources
-        dashboard_id = self._estate.spec.resource_id("Microsoft.Portal/dashboards", name)
-        return self._estate.read(("monitoring", "dashboard", name), lambda: absent_as_none(
-            lambda: client.get_by_id(dashboard_id, api_version=PORTAL_API)), doing=f"reading dashboard {name}")
+        return read_dashboard(self._estate, self.names.dashboard)
 
     def resources(self) -> list[dict[str, Any]]:
         """Every top-level resource in the group (generic list: identity and type only)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from medallion.observe.common import absent_as_none, listed
+from medallion.observe.common import absent_as_none, listed, read_dashboard
 
 
 class StorageReads:
@@ -46,7 +46,4 @@ class StorageReads:
         return self._read("containers", lambda: listed(lambda: client.list(self.rg, self.account_name)))
 
     def dashboard(self) -> dict[str, Any] | None:
-        name = self._estate.spec.storage.dashboard
-        client = self._estate.arm.portal.dashboards
-        return self._estate.read(("dashboard", name), lambda: absent_as_none(lambda: client.get(self.rg, name)),
-                                 doing=f"reading dashboard {name}")
+        return read_dashboard(self._estate, self._estate.spec.storage.dashboard)
