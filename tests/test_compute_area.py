@@ -94,7 +94,7 @@ def test_partial_repairs_touch_only_the_fields_at_fault_and_hold_disruptive_ones
     message = next(r["message"] for r in audit.records if r["id"] == "CMP-003")
     assert "16.3.x-scala2.12 is not an LTS release" in message and "16.4.x-scala2.12" in message
     fixed = run_checks(state, "-k", "compute and bronze", "--fix")
-    assert fixed.verdicts["CMP-002[bronze]"] == fixed.verdicts["CMP-004[bronze]"] == "fixed"
+    assert fixed.verdicts["CMP-002[bronze]"] == fixed.verdicts["CMP-004[bronze]"] == "fixed", fixed.output
     assert fixed.verdicts["CMP-003[bronze]"] == fixed.verdicts["CMP-005[bronze]"] == "failed"
     assert "--allow-disruptive" in next(r["message"] for r in fixed.records if r["id"] == "CMP-005")
     cluster = next(c for c in databricks(state)["clusters"] if c["cluster_name"] == "BronzeLayerProcessing")
