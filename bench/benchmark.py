@@ -43,6 +43,17 @@ def startup(workdir: Path) -> float:
     return audit(workdir, "-m", "no_such_marker_selects_nothing")["wall"]
 
 
+SDKS = ("azure.mgmt.resource.resources", "azure.mgmt.storage", "azure.mgmt.network", "azure.mgmt.keyvault",
+        "azure.mgmt.monitor", "azure.mgmt.automation", "azure.mgmt.privatedns", "azure.mgmt.databricks",
+        "azure.mgmt.loganalytics", "databricks.sdk")
+
+
+def sdk_imports() -> float:
+    """What importing every SDK a full audit uses costs a fresh process (paid once per run)."""
+    code = f"import time; t = time.perf_counter(); import {', '.join(SDKS)}; print(time.perf_counter() - t)"
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+
+
 def row(label: str, figures: dict[str, float]) -> str:
     per_check = figures["requests"] / figures["checks"] if figures["checks"] else 0.0
     return (f"{label:<28} {figures['wall']:>8.2f} s {figures['requests']:>9} "
@@ -64,7 +75,8 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        print(f"start-up (no check run): {startup(workdir):.2f} s\n")
+        print(f"start-up (no check run): {startup(workdir):.2f} s; "
+              f"importing the SDKs a full audit uses: {sdk_imports():.2f} s\n")
         print(f"{'full audit':<28} {'wall':>10} {'requests':>9} {'checks':>7} {'req/check':>10}")
         for latency in [int(x) for x in options.latencies.split(",")]:
             lat = ("--sim-latency-ms", str(latency))
