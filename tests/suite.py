@@ -15,7 +15,6 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 WRITES = {"PUT", "PATCH", "POST", "DELETE"}
-READ_POSTS = ("/listKeys", "/api/2.0/workspace/export")  # none used today; reads stay reads
 
 
 @dataclass

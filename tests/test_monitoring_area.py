@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from suite import arm_body, run_checks, scenario_with
+from suite import run_checks, scenario_with
 
 MONITORING = ("-k", "monitoring")
 IDS = ("MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006", "MON-007")

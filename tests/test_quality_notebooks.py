@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -8,7 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 from reports import run_with_reports
-from suite import REPO, arm_body, clean_env, run_checks, scenario_with
+from suite import REPO, arm_body, clean_env, run_checks
 
 STORAGE = ("-k", "storage")
 
