@@ -17,7 +17,7 @@ def check_quality_notebook_exists(estate, spec, layer):
     """A Python notebook is at /Shared/InsightPulseAI/Juicer/data_quality/<layer>_quality."""
     path = spec.data_quality.notebook_path(layer)
     found = estate.data_quality.notebook_source(path)
-    assert found is not None, f"{path} does not exist. --fix imports notebooks/data_quality/{layer}_quality.py there."
+    assert found is not None, f"{path} does not exist. --fix imports the project's {layer} notebook (notebooks/data_quality/) there."
     what = f"{found['object_type']}" + (f" ({found['language']})" if found.get("language") else "")
     assert found["object_type"] == "NOTEBOOK" and found.get("language") == "PYTHON", (
         f"{path} is a {what}, not a Python notebook. "
@@ -37,7 +37,7 @@ def check_quality_notebook_is_current(estate, spec, layer):
     ours = quality.project_notebook(layer)
     assert quality.is_current(found["source"], layer), (
         f"{path} is stale: its source (sha256 {quality.digest(found['source'])}) differs from "
-        f"notebooks/data_quality/{layer}_quality.py (sha256 {quality.digest(ours)}). "
+        f"the project's {layer} notebook (notebooks/data_quality/, sha256 {quality.digest(ours)}). "
         "--fix imports the current version over it.")
 
 

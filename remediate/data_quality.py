@@ -46,7 +46,7 @@ def _import(estate: Estate, path: str, layer: str, *, before: Any) -> Change:
                                  format=ImportFormat.SOURCE, language=Language.PYTHON, overwrite=True)
 
     return Change(resource=f"notebook {path}", field="source", before=before,
-                  after=f"notebooks/data_quality/{layer}_quality.py (sha256 {quality.digest(source)})", apply=apply)
+                  after=f"the project's {layer} notebook (sha256 {quality.digest(source)})", apply=apply)
 
 
 def add_quality_task(estate: Estate, spec: Spec, layer: str) -> list[Change]:

@@ -13,9 +13,20 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "data_quality
 HEADER = "# Databricks notebook source"
 
 
+CHECK_CELLS = NOTEBOOK_DIR / "quality_checks.py"
+SEPARATOR = "# COMMAND ----------"
+
+
 def project_notebook(layer: str) -> str:
-    """This project's current quality notebook for `layer`, as committed in the repository."""
-    return (NOTEBOOK_DIR / f"{layer}_quality.py").read_text(encoding="utf-8")
+    """This project's current quality notebook for `layer`: the layer's header and widgets
+    (`<layer>_quality.py`) followed by the check cells all layers share (`quality_checks.py`).
+
+    Composed here rather than joined on Databricks with `%run`, so each workspace notebook is
+    complete on its own and a moved or deleted neighbour cannot break a layer's job.
+    """
+    head = (NOTEBOOK_DIR / f"{layer}_quality.py").read_text(encoding="utf-8")
+    cells = CHECK_CELLS.read_text(encoding="utf-8")
+    return head.rstrip("\n") + "\n\n" + cells[cells.index(SEPARATOR):]
 
 
 def normalise(source: str) -> str:
