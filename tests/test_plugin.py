@@ -103,3 +103,13 @@ def test_injected_faults_leave_verdicts_unchanged(tmp_path):
 
 def test_fix_and_plan_exclude_each_other(tmp_path):
     one_clear_line(run_checks(tmp_path / "s.json", "--fix", "--plan"), "exclude each other")
+
+
+def test_parallel_fix_of_every_area_matches_serial_and_leaves_nothing_for_a_second(tmp_path):
+    opt_ins = ("--allow-disruptive", "--allow-irreversible")
+    serial = run_checks(tmp_path / "a.json", "--fix", *opt_ins)
+    parallel = run_checks(tmp_path / "b.json", "--fix", *opt_ins, "-n", "2")
+    assert parallel.status == serial.status == 0, parallel.output
+    assert parallel.verdicts == serial.verdicts
+    again = run_checks(tmp_path / "b.json", "--fix", *opt_ins, "-n", "2")
+    assert again.writes == [] and set(again.verdicts.values()) == {"passed"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from medallion.plugin.context import CONTEXT
 from medallion.requirement import AREAS, Severity
 
 
@@ -14,12 +15,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{severity.value}: requirements of {severity.value} severity")
 
 
+FIX_GROUP = "medallion-fix"
+
+
+def plain_nodeid(nodeid: str) -> str:
+    """A check's node id without the xdist group suffix --fix adds under -n."""
+    return nodeid.split(f"@{FIX_GROUP}")[0]
+
+
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    context = config.stash.get(CONTEXT, None)
     for item in items:
         requirement = getattr(getattr(item, "obj", None), "requirement", None)
         if requirement is None:
             continue
+        if context is not None and context.mode == "fix":
+            item.add_marker(pytest.mark.xdist_group(FIX_GROUP))
         item.add_marker(getattr(pytest.mark, requirement.area))
         item.add_marker(getattr(pytest.mark, requirement.severity.value))
         for word in (requirement.area, requirement.id, requirement.severity.value):

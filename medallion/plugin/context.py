@@ -62,6 +62,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--fix and --plan exclude each other: --plan shows what --fix would do")
     context = _start(config)
     config.stash[CONTEXT] = context
+    if context.mode == "fix" and config.getoption("dist", "no") != "no":
+        # Fixes are serialised anyway, and their order matters across areas (monitoring covers
+        # what security creates): under xdist, --fix runs every check on one worker, in order.
+        config.option.dist = "loadgroup"
     from medallion.plugin.preflight import preflight
 
     problem = next(filter(None, (preflight(context, spec) for spec in context.specs())), None)

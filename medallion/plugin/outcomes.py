@@ -13,6 +13,7 @@ import pytest
 
 from medallion.change import Change
 from medallion.cloud.errors import CloudError
+from medallion.plugin.catalogue import plain_nodeid
 
 
 class Verdict(str, enum.Enum):
@@ -80,7 +81,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for report in reports:
             changes = _changes(report)
             if getattr(report, "when", None) == "call" and changes:
-                name = report.nodeid.split("::")[-1]
+                name = plain_nodeid(report.nodeid).split("::")[-1]
                 label = report.requirement_id + (name[name.index("["):] if "[" in name else "")
                 lines.append(f"{label} {report.verdict}:")
                 lines.extend(f"  {c.get('summary') or c['resource']}" for c in changes)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from medallion.plugin.catalogue import plain_nodeid
 from medallion.plugin.context import CONTEXT
 from medallion.redact import scrub_data
 from medallion.report.drift import Drift, carry_forward, drift_of, load_previous
@@ -77,7 +78,7 @@ def as_record(report: pytest.TestReport) -> dict[str, Any]:
     props = dict(report.user_properties or [])
     evidence = getattr(report, "evidence", None) or {}
     return scrub_data({
-        "id": report.requirement_id, "nodeid": report.nodeid, "area": report.area,
+        "id": report.requirement_id, "nodeid": plain_nodeid(report.nodeid), "area": report.area,
         "estate": getattr(report, "estate", "default"),
         "severity": report.severity, "title": report.title, "verdict": getattr(report, "verdict", report.outcome),
         "observed": evidence.get("observed"), "expected": evidence.get("expected"),
