@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable
 
 from .catalog import NODE_TYPES, SPARK_VERSIONS
-from .errors import ApiError, as_bool, invalid, now_ms, require
+from .errors import ApiError, as_bool, invalid, now_ms, page_tokens, require
 
 Handler = Callable[[dict[str, str], dict[str, Any]], object]
 
@@ -214,11 +214,7 @@ class Clusters:
         start = int(query.get("page_token") or 0)
         page = [self._observe(c) for c in chosen[start:start + size]]
         answer: dict[str, Any] = {"clusters": page} if page else {}
-        if start + size < len(chosen):
-            answer["next_page_token"] = str(start + size)
-        if start:
-            answer["prev_page_token"] = str(max(0, start - size))
-        return answer
+        return {**answer, **page_tokens(start, size, len(chosen))}
 
     def edit(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         cluster = self._find(require(body, "cluster_id"))

@@ -57,5 +57,15 @@ def as_int(value: Any, name: str) -> int:
         raise invalid(f"Invalid value for {name}: {value!r} is not an integer") from None
 
 
+def page_tokens(start: int, size: int, total: int) -> dict[str, str]:
+    """The next/previous page tokens the list endpoints answer (offsets, as opaque strings)."""
+    tokens = {}
+    if start + size < total:
+        tokens["next_page_token"] = str(start + size)
+    if start:
+        tokens["prev_page_token"] = str(max(0, start - size))
+    return tokens
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)

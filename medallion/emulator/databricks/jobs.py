@@ -11,7 +11,7 @@ import copy
 from typing import Any, Callable
 
 from .clusters import missing_cluster
-from .errors import as_bool, as_int, invalid, now_ms, require
+from .errors import as_bool, as_int, invalid, now_ms, page_tokens, require
 
 Handler = Callable[[dict[str, str], dict[str, Any]], object]
 
@@ -134,11 +134,7 @@ class Jobs:
         more = start + limit < len(chosen)
         answer: dict[str, Any] = {"jobs": page} if page else {}
         answer["has_more"] = more
-        if more:
-            answer["next_page_token"] = str(start + limit)
-        if start:
-            answer["prev_page_token"] = str(max(0, start - limit))
-        return answer
+        return {**answer, **page_tokens(start, limit, len(chosen))}
 
     def update(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         """Remove `fields_to_remove` (top level, or `tasks/<key>`), then merge `new_settings`."""
