@@ -33,13 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"medallion-emulator: {exc}", file=sys.stderr)
         return 2
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):  # Ctrl-C stops cleanly, wherever it lands
+        signal.signal(stop_signal, lambda *_: stopped.set())
     print(f"medallion emulator at {emulator.url} (owner token: {OWNER_TOKEN}, "
           f"reader token: {READER_TOKEN}); Ctrl-C stops", flush=True)
-    try:
-        while not stopped.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+    while not stopped.wait(0.5):
         pass
     emulator.stop()
     saved = f"; state saved to {args.state}" if args.state else ""

@@ -14,6 +14,17 @@ from medallion.observe.common import absent_as_none
 LAYERS = ("bronze", "silver", "gold", "platinum")
 
 
+def _import_sdk() -> None:
+    """Import databricks.sdk and the services the readers use, here, before reads go concurrent:
+    its modules import each other, and first imports of them from several threads at once can
+    end in Python's import `_DeadlockError` (seen under CI load)."""
+    import databricks.sdk  # noqa: F401
+    import databricks.sdk.errors  # noqa: F401
+    import databricks.sdk.service.compute  # noqa: F401
+    import databricks.sdk.service.jobs  # noqa: F401
+    import databricks.sdk.service.workspace  # noqa: F401
+
+
 def absent_on_not_found(call: Callable[[], Any]) -> Any:
     """Run a workspace read; NotFound (a missing object) is None, anything else raises."""
     from databricks.sdk.errors import NotFound
@@ -35,6 +46,7 @@ class DatabricksReads:
         self.workspace_name = estate.spec.estate.databricks_workspace
 
     def prefetch(self) -> list[Callable[[], Any]]:
+        _import_sdk()
         return [self.clusters, *[lambda layer=layer: self.layer_jobs(layer) for layer in self._layers()]]
 
     def _layers(self) -> list[str]:
