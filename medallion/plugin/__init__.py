@@ -10,6 +10,7 @@ pytest_plugins = [
     "medallion.plugin.fixtures",
     "medallion.plugin.runner",
     "medallion.plugin.outcomes",
+    "medallion.plugin.waivers",
     "medallion.plugin.results",
     "medallion.plugin.redaction", "medallion.plugin.evidence", "medallion.plugin.html", "medallion.plugin.asbuilt",
 ]

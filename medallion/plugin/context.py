@@ -34,6 +34,7 @@ class RunContext:
     allow_disruptive: bool = False
     allow_irreversible: bool = False
     naive_reads: bool = False      # benchmark baseline: every check reads for itself
+    fix_waived: bool = False       # --fix also remediates checks a valid waiver covers
 
     def specs(self) -> list[Spec]:
         """Every estate the spec describes (one, unless it has [estates.<name>] tables)."""
@@ -60,6 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if config.option.fix and config.option.plan:
         raise pytest.UsageError("--fix and --plan exclude each other: --plan shows what --fix would do")
+    if config.option.fix_waived and not (config.option.fix or config.option.plan):
+        raise pytest.UsageError("--fix-waived goes with --fix (or --plan): it lets them remediate waived checks too")
     context = _start(config)
     config.stash[CONTEXT] = context
     if context.mode == "fix" and config.getoption("dist", "no") != "no":
@@ -75,9 +78,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _start(config: pytest.Config) -> RunContext:
+    from medallion.waivers import validate as validate_waivers
+
     opt = config.option
     try:
         specs = load_all(Path(opt.estate) if opt.estate else None, sim=opt.sim)
+        validate_waivers(specs)
     except SpecError as error:
         raise pytest.UsageError(str(error)) from None
     mode = "fix" if opt.fix else "plan" if opt.plan else "audit"
@@ -87,7 +93,8 @@ def _start(config: pytest.Config) -> RunContext:
     lock = os.path.join(tempfile.mkdtemp(prefix="medallion-"), "fix.lock")
     return RunContext(estate_path=opt.estate, mode=mode, sim_url=sim_url, sim_token=sim_token,
                       fix_lock=lock, allow_disruptive=opt.allow_disruptive,
-                      allow_irreversible=opt.allow_irreversible, naive_reads=opt.naive_reads)
+                      allow_irreversible=opt.allow_irreversible, naive_reads=opt.naive_reads,
+                      fix_waived=opt.fix_waived)
 
 
 def _start_emulator(config: pytest.Config, specs: list[Spec]) -> tuple[str, str]:

@@ -9,6 +9,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--estate", metavar="PATH", help="estate spec layered over medallion.toml")
     group.addoption("--fix", action="store_true",
                     help="apply the paired remediation of each failing check, then re-check it")
+    group.addoption("--fix-waived", action="store_true",
+                    help="with --fix, also remediate checks a valid waiver covers (left alone otherwise)")
     group.addoption("--plan", action="store_true",
                     help="show what --fix would change for each failing check; write nothing")
     group.addoption("--allow-disruptive", action="store_true",

@@ -22,6 +22,7 @@ class Verdict(str, enum.Enum):
     FIXED = "fixed"
     BLOCKED = "blocked"
     ERROR = "error"
+    WAIVED = "waived"   # failed, but a valid waiver covers it: not a failure of the run
 
 
 def record(item: pytest.Item, verdict: Verdict, *, message: str = "", changes: Iterable[Change] = (),
@@ -69,8 +70,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
     verdict = getattr(report, "verdict", None)
-    if report.when == "call" and verdict in ("fixed", "blocked", "error"):
-        return verdict, {"fixed": "X", "blocked": "B", "error": "E"}[verdict], verdict.upper()
+    if report.when == "call" and verdict in ("fixed", "blocked", "error", "waived"):
+        return verdict, {"fixed": "X", "blocked": "B", "error": "E", "waived": "W"}[verdict], verdict.upper()
     return None
 
 

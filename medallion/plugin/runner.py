@@ -20,6 +20,7 @@ from medallion.evidence import collecting
 from medallion.plugin.context import CONTEXT
 from medallion.plugin.evidence import attach_evidence
 from medallion.plugin.outcomes import Verdict, record
+from medallion.plugin.waivers import excuses, note_waiver, waiver_for
 from medallion.requirement import CATALOGUE, Requirement
 
 
@@ -48,8 +49,13 @@ class Run:
 
     def execute(self) -> None:
         failure = self.evaluate(self.requirement, self.args)
+        waiver = note_waiver(self.item, waiver_for(self.item, self.requirement.id), passed=failure is None)
         if failure is None:
             return record(self.item, Verdict.PASSED)
+        if excuses(waiver, self.context):
+            return record(self.item, Verdict.WAIVED, message=f"{failure}\nWaived: {waiver['summary']}")
+        if waiver:   # expired: a failure that names the waiver and its expiry
+            failure += f"\n{waiver['summary']}"
         if self.context.mode == "audit" or self.requirement.fix is None:
             note = "" if self.requirement.fix else " No automatic remediation exists for this requirement."
             self.fail(Verdict.FAILED, failure + note)
@@ -96,6 +102,8 @@ class Run:
         args = {**self.args, "estate": self.estate().fresh()}
         if self.evaluate(prerequisite, args) is None:
             return None
+        if excuses(note_waiver(None, waiver_for(self.item, requirement_id), passed=False), self.context):
+            return f"{requirement_id} (waived; --fix-waived fixes it)"
         for need in prerequisite.needs:
             blocker = self.ensure(need, chain=chain + (requirement_id,))
             if blocker:

@@ -20,6 +20,7 @@ from medallion.spec.schema import SpecError, build
 from medallion.spec.security import SecuritySpec
 from medallion.spec.storage import StorageSpec
 from medallion.spec.target import Target
+from medallion.spec.waivers import Waiver, parse_waivers
 
 DEFAULTS = Path(__file__).resolve().parents[2] / "medallion.toml"
 SIM_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
@@ -38,6 +39,7 @@ class Spec:
     security: SecuritySpec = field(default_factory=SecuritySpec)
     compute: ComputeSpec = field(default_factory=ComputeSpec)
     data_quality: DataQualitySpec = field(default_factory=DataQualitySpec)
+    waivers: tuple[Waiver, ...] = ()
     source: str = "medallion.toml"
     name: str = "default"  # the estate's name when the spec describes several
 
@@ -77,9 +79,21 @@ def load_all(path: Path | None = None, *, sim: bool = False) -> list[Spec]:
     for name, overrides in estates.items():
         at = f"estates.{name}" if name != "default" or overrides else ""
         merged = {**_merge(table, overrides), "source": source, "name": name}
+        waivers = parse_waivers(merged.pop("waivers", []), source=source)
         spec = build(Spec, merged, source=source + (f" [{at}]" if at else ""))
-        specs.append(replace(spec, target=replace(spec.target, subscription_id=_subscription(spec, sim))))
+        specs.append(replace(spec, waivers=waivers,
+                             target=replace(spec.target, subscription_id=_subscription(spec, sim))))
+    _check_waiver_estates(specs)
     return specs
+
+
+def _check_waiver_estates(specs: list[Spec]) -> None:
+    """A waiver naming an estate the spec does not describe would silently waive nothing."""
+    names = [spec.name for spec in specs]
+    for waiver in (waiver for spec in specs for waiver in spec.waivers):
+        if waiver.estate and waiver.estate not in names:
+            raise SpecError(f"{waiver.entry}: estate '{waiver.estate}' matches no estate of this spec "
+                            f"(estates: {', '.join(names)})")
 
 
 def _subscription(spec: Spec, sim: bool) -> str:
