@@ -10,6 +10,7 @@ from medallion.asbuilt.model import Section, Verdicts, cell, table
 from medallion.cloud.errors import CloudError
 from medallion.observe.estate import AREA_READERS
 from medallion.redact import scrub
+from medallion.report.drift import label
 from medallion.report.summary import VERDICTS, by_area, compliant
 
 GROUPS = {"estate": "Workspace", "compute": "Medallion layers", "storage": "Storage",
@@ -36,7 +37,7 @@ def document(estates: dict[str, Any], records: list[dict[str, Any]], *, mode: st
              f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `pytest checks/ --as-built` "
              f"from the estate as observed in this run ({mode}); verdicts are this run's. "
              "Regenerate it rather than edit it.", ""]
-    lines += _verdict_table(records)
+    lines += _verdict_table(records) + _waivers(records)
     for name, estate in estates.items():
         lines += _estate(name, estate, Verdicts(records, name), several=len(estates) > 1)
     return scrub("\n".join(lines).rstrip() + "\n")
@@ -48,6 +49,16 @@ def _verdict_table(records: list[dict[str, Any]]) -> list[str]:
     if not rows:
         return ["No checks ran in this run, so no section carries a verdict.", ""]
     return ["## Compliance in this run", "", *table(["area", *VERDICTS, "state"], rows), ""]
+
+
+def _waivers(records: list[dict[str, Any]]) -> list[str]:
+    """The exceptions this run met, so the document never shows a waived gap as designed."""
+    rows = [[label(r), r.get("estate"), w["status"], w["justification"], w["owner"], w["expires"], w["days_left"],
+             w.get("ticket")] for r in records if (w := r.get("waiver"))]
+    if not rows:
+        return []
+    header = ["check", "estate", "waiver", "justification", "owner", "expires", "days left", "ticket"]
+    return ["## Waivers", "", *table(header, rows), ""]
 
 
 def _estate(name: str, estate: Any, verdicts: Verdicts, *, several: bool) -> list[str]:

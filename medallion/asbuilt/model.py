@@ -48,7 +48,7 @@ def worst(records: list[dict[str, Any]]) -> str:
     if not records:
         return "not checked"
     counts = Counter(r.get("verdict") for r in records)
-    for verdict in ("error", "blocked", "failed", "fixed", "passed"):
+    for verdict in ("error", "blocked", "failed", "waived", "fixed", "passed"):
         if counts.get(verdict):
             return badge(verdict, counts, len(records))
     return "not checked"
@@ -56,7 +56,7 @@ def worst(records: list[dict[str, Any]]) -> str:
 
 def badge(verdict: str, counts: Counter[Any], total: int) -> str:
     mark = {"passed": "✅ compliant", "fixed": "🔧 fixed this run", "failed": "❌ not compliant",
-            "blocked": "⛔ blocked", "error": "⚠️ could not be read"}[verdict]
+            "blocked": "⛔ blocked", "error": "⚠️ could not be read", "waived": "📝 waived"}[verdict]
     failing = sum(counts.get(v, 0) for v in FAILING)
     return f"{mark}" + (f" ({failing} of {total} checks failing)" if failing and total > 1 else "")
 

@@ -72,7 +72,7 @@ class HtmlReport:
             return
         records = log.settled()
         prefix.extend([render.STYLE, render.area_summary(records), render.drift_section(log.drift()),
-                       render.framework_rollup(records)])
+                       render.waivers_section(records), render.framework_rollup(records)])
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

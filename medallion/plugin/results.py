@@ -17,6 +17,7 @@ import pytest
 from medallion.plugin.catalogue import plain_nodeid
 from medallion.plugin.context import CONTEXT
 from medallion.redact import scrub_data
+from medallion.waivers import from_props
 from medallion.report.drift import Drift, carry_forward, drift_of, load_previous
 
 LEDGER = "medallion-results"
@@ -66,7 +67,7 @@ class ResultsLog:
 
         terminalreporter.write_sep("-", "medallion: drift since the previous run")
         for title, group in (("new failures", drift.new_failures), ("newly fixed", drift.newly_fixed),
-                             ("still failing", drift.still_failing)):
+                             ("still failing", drift.still_failing), ("newly waived", drift.newly_waived)):
             terminalreporter.write_line(f"{title}: {len(group)}")
             for record in group:
                 since = f" (failing for {failing_for(record)})" if title == "still failing" else ""
@@ -86,7 +87,7 @@ def as_record(report: pytest.TestReport) -> dict[str, Any]:
         "mode": getattr(report, "mode", "audit"),
         "fix_outcome": getattr(report, "fix_outcome", ""),
         "changes": json.loads(props.get("changes", "[]")), "held": json.loads(props.get("held", "[]")),
-        "remediation": report.remediation, "controls": report.controls,
+        "remediation": report.remediation, "controls": report.controls, "waiver": from_props(props),
         "statement": getattr(report, "statement", ""),
         "started": getattr(report, "started", None),
         "duration": round(report.duration, 3),

@@ -3,6 +3,10 @@
 Each record carries `first_failed`, the time it was first seen failing in an unbroken run of
 failures, carried forward from the previous results file; that is how "failing for 9 days" is
 known without keeping any history but the last file.
+
+A waived check is neither failing nor fixed: newly waived is its own group, so waiving a failure
+is not reported as a fix, and a waiver that expires turns the check back into a failure, which
+counts as new (a regression) when it was waived or passing last time.
 """
 from __future__ import annotations
 
@@ -17,6 +21,10 @@ FAILING = {"failed", "blocked", "error"}
 
 def failing(record: dict[str, Any]) -> bool:
     return record.get("verdict") in FAILING
+
+
+def waived(record: dict[str, Any]) -> bool:
+    return record.get("verdict") == "waived"
 
 
 def load_previous(path: str | Path | None) -> list[dict[str, Any]] | None:
@@ -40,13 +48,17 @@ def carry_forward(records: Iterable[dict[str, Any]], previous: list[dict[str, An
     before = {r["nodeid"]: r for r in previous or []}
     for record in records:
         old = before.get(record["nodeid"])
-        if failing(record):
+        if waived(record):
+            was = old and (failing(old) or waived(old))
+            record["first_failed"] = (old.get("first_failed") if was else None) or record.get("time")
+            record["drift"] = "newly waived" if previous is not None and not (old and waived(old)) else ""
+        elif failing(record):
             kept = old.get("first_failed") or old.get("time") if old and failing(old) else None
             record["first_failed"] = kept or record.get("time")
             record["drift"] = "still failing" if kept else ("new failure" if previous is not None else "")
         else:
             record["first_failed"] = None
-            record["drift"] = "newly fixed" if old and failing(old) else ""
+            record["drift"] = "newly fixed" if old and (failing(old) or waived(old)) else ""
 
 
 @dataclass
@@ -57,6 +69,7 @@ class Drift:
     new_failures: list[dict[str, Any]] = field(default_factory=list)
     newly_fixed: list[dict[str, Any]] = field(default_factory=list)
     still_failing: list[dict[str, Any]] = field(default_factory=list)
+    newly_waived: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def regressed(self) -> bool:
@@ -68,7 +81,7 @@ def drift_of(records: list[dict[str, Any]], *, compared: bool) -> Drift:
     result = Drift(compared=compared)
     for record in records:
         bucket = {"new failure": result.new_failures, "newly fixed": result.newly_fixed,
-                  "still failing": result.still_failing}.get(record.get("drift") or "")
+                  "still failing": result.still_failing, "newly waived": result.newly_waived}.get(record.get("drift") or "")
         if bucket is not None:
             bucket.append(record)
     return result

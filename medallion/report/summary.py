@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from medallion.controls import FRAMEWORKS, framework_of
 from medallion.requirement import AREAS
 
-VERDICTS = ("passed", "failed", "fixed", "blocked", "error")
+VERDICTS = ("passed", "failed", "fixed", "waived", "blocked", "error")
 
 
 def by_area(records: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:
@@ -30,6 +30,15 @@ def by_framework(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, dict[
             entry["verdicts"][record.get("verdict") or "?"] += 1
     order = [key for key in FRAMEWORKS if key in rolled] + sorted(set(rolled) - set(FRAMEWORKS))
     return {key: dict(sorted(rolled[key].items())) for key in order}
+
+
+def framework_counts(records: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:
+    """Verdict counts per framework, each check counted once however many of its controls map."""
+    seen: dict[str, dict[str, str]] = {}
+    for record in records:
+        for control in record.get("controls") or []:
+            seen.setdefault(framework_of(control), {})[record["nodeid"]] = record.get("verdict") or "?"
+    return {framework: Counter(verdicts.values()) for framework, verdicts in seen.items()}
 
 
 def compliant(counts: Counter[str]) -> bool:
