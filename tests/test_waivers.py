@@ -12,19 +12,11 @@ from pathlib import Path
 import pytest
 from reports import run_with_reports
 from suite import run_checks
+from test_estates import SPEC as TWO_ESTATES
 
 from medallion.report import gate
 
 STORAGE = ("-k", "storage")
-TWO_ESTATES = """
-[estates.dev.estate]
-resource_group = "rg-juicer-dev"
-storage_account = "juicerdevstorage"
-
-[estates.prod.estate]
-resource_group = "rg-juicer-prod"
-storage_account = "juicerprodstorage"
-"""
 
 
 def in_days(days: int) -> str:
@@ -119,6 +111,7 @@ def test_fix_leaves_a_waived_check_alone_and_fix_waived_fixes_it(tmp_path):
     assert fixed.status == 0, fixed.output
     assert fixed.verdicts["STG-001"] == "waived" and fixed.verdicts["STG-003"] == "fixed"
     assert fixed.writes and not [w for w in fixed.writes if "managementPolicies" in w["path"]]
+    assert record(fixed, "STG-001")["fix_outcome"].startswith("not run: a waiver covers it")
     waived_too = run_checks(state, "--estate", spec, *STORAGE, "--fix", "--fix-waived")
     assert waived_too.status == 0, waived_too.output
     assert waived_too.verdicts["STG-001"] == "fixed"

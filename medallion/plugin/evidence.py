@@ -68,6 +68,8 @@ def fix_outcome(mode: str, verdict: str, props: dict[str, Any], has_fix: bool) -
         return "not attempted: the state could not be read"
     if not has_fix:
         return "no automatic remediation"
+    if verdict == "waived":
+        return "not run: a waiver covers it (--fix --fix-waived remediates it)"
     if mode == "audit":
         return "not run (audit; --fix would remediate)"
     if mode == "plan":

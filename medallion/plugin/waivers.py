@@ -9,6 +9,7 @@ import pytest
 
 from medallion.plugin.catalogue import plain_nodeid
 from medallion.plugin.fixtures import estate_specs
+from medallion.redact import scrub
 from medallion.waivers import covering, describe, from_props, standing, to_props
 
 
@@ -63,7 +64,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     terminalreporter.write_sep("-", "medallion: waivers")
     for _, label, info in sorted(met, key=lambda m: (m[0], m[1])):
-        terminalreporter.write_line(f"{HEADINGS[info['status']]}: {label}: {describe(info)}")
+        terminalreporter.write_line(scrub(f"{HEADINGS[info['status']]}: {label}: {describe(info)}"))
 
 
 def _label(report: Any) -> str:
