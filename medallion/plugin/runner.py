@@ -54,7 +54,7 @@ class Run:
             return record(self.item, Verdict.PASSED)
         if excuses(waiver, self.context):
             return record(self.item, Verdict.WAIVED, message=f"{failure}\nWaived: {waiver['summary']}")
-        if waiver:   # expired: a failure that names the waiver and its expiry
+        if waiver and waiver["status"] == "expired":   # a failure that names the waiver and its expiry
             failure += f"\n{waiver['summary']}"
         if self.context.mode == "audit" or self.requirement.fix is None:
             note = "" if self.requirement.fix else " No automatic remediation exists for this requirement."
