@@ -7,121 +7,28 @@ level) stop the run. Clean data must pass.
 """
 from __future__ import annotations
 
-import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-sqlframe = pytest.importorskip("sqlframe")
-sqlframe.activate("duckdb")  # before anything imports pyspark: `pyspark.sql` is now sqlframe's
-
-from pyspark.sql import SparkSession  # noqa: E402
-from pyspark.sql import types as T  # noqa: E402
+pytest.importorskip("sqlframe")
 
 from medallion.desired.quality import NOTEBOOK_DIR, project_notebook  # noqa: E402
+from quality_lake import (AGG, LAYERS, FakeDbutils, Lake, SqlframeEngine, now, platinum_rows,  # noqa: E402
+                          transactions)
 
-LAYERS = ("bronze", "silver", "gold", "platinum")
 SEPARATOR = "\n# COMMAND ----------\n"
-_schemas = itertools.count()
-
-
-class FakeWidgets:
-    """dbutils.widgets as a job runs a notebook: a job parameter overrides the widget's default."""
-
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values, self.defaults = dict(values), {}
-
-    def text(self, name: str, default: str, label: str = "") -> None:
-        self.defaults[name] = default
-
-    def dropdown(self, name: str, default: str, choices: list[str], label: str = "") -> None:
-        assert default in choices
-        self.defaults[name] = default
-
-    def get(self, name: str) -> str:
-        if name not in self.defaults:  # Databricks: InputWidgetNotDefined
-            raise ValueError(f"InputWidgetNotDefined: {name}")
-        return self.values.get(name, self.defaults[name])
-
-
-class FakeDbutils:
-    def __init__(self, values: dict[str, str]) -> None:
-        self.widgets = FakeWidgets(values)
 
 
 @pytest.fixture(scope="module")
-def spark() -> Any:
-    return SparkSession.builder.getOrCreate()
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-TX = T.StructType([T.StructField("transaction_id", T.StringType()), T.StructField("store_id", T.StringType()),
-                   T.StructField("amount", T.DoubleType()), T.StructField("transaction_ts", T.TimestampType())])
-AGG = T.StructType([T.StructField("store_id", T.StringType()), T.StructField("sales_date", T.DateType()),
-                    T.StructField("total_amount", T.DoubleType()), T.StructField("transaction_count", T.LongType()),
-                    T.StructField("refreshed_at", T.TimestampType())])
-
-
-def transactions() -> list[tuple[Any, ...]]:
-    day = now() - timedelta(hours=2)
-    return [(f"t{i}", f"s{i % 2}", 10.0 * i, day) for i in range(1, 6)]
-
-
-def platinum_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    stores: dict[str, list[float]] = {}
-    for _, store, amount, _ in rows:
-        stores.setdefault(store, []).append(amount)
-    return [(store, date.today(), sum(amounts), len(amounts), now()) for store, amounts in sorted(stores.items())]
-
-
-class Lake:
-    """Four layer tables in a schema of their own (the sqlframe session is one per process)."""
-
-    def __init__(self, spark: Any) -> None:
-        self.spark = spark
-        self.schema = f"dq{next(_schemas)}"
-        spark._conn.execute(f"CREATE SCHEMA {self.schema}")
-        self.results = f"{self.schema}.results"
-
-    def table(self, layer: str) -> str:
-        return f"{self.schema}.{layer}_transactions"
-
-    def write(self, layer: str, rows: list[tuple[Any, ...]], schema: Any = None) -> None:
-        if schema is None:
-            stamp = T.StructField("ingested_at" if layer == "bronze" else "processed_at", T.TimestampType())
-            schema = T.StructType([*TX.fields, stamp])
-            stamp_value = now()
-            rows = [(*row, stamp_value) if len(row) == 4 else row for row in rows]
-        self.spark._conn.execute(f"DROP TABLE IF EXISTS {self.table(layer)}")
-        self.spark.createDataFrame(rows, schema).write.saveAsTable(self.table(layer))
-
-    def clean(self) -> "Lake":
-        for layer in ("bronze", "silver", "gold"):
-            self.write(layer, transactions())
-        self.write("platinum", platinum_rows(transactions()), AGG)
-        return self
-
-    def run(self, layer: str, **overrides: str) -> dict[str, Any]:
-        """Execute the layer's notebook source unchanged; its namespace afterwards."""
-        upstream = {"bronze": "", "silver": "bronze", "gold": "silver", "platinum": "gold"}[layer]
-        values = {"table": self.table(layer), "upstream_table": self.table(upstream) if upstream else "",
-                  "results_table": self.results, "run_id": f"run-{self.schema}", **overrides}
-        namespace: dict[str, Any] = {"spark": self.spark, "dbutils": FakeDbutils(values)}
-        exec(compile(project_notebook(layer), f"{layer}_quality", "exec"), namespace)
-        return namespace
-
-    def recorded(self, layer: str) -> dict[str, dict[str, Any]]:
-        rows = self.spark.table(self.results).collect()
-        return {r["check_name"]: r.asDict() for r in rows if r["layer"] == layer}
+def engine() -> SqlframeEngine:
+    return SqlframeEngine()
 
 
 @pytest.fixture
-def lake(spark: Any) -> Lake:
-    return Lake(spark).clean()
+def lake(engine: SqlframeEngine) -> Lake:
+    return Lake(engine).clean()
 
 
 def failing_error(lake: Lake, layer: str, **overrides: str) -> str:
@@ -179,8 +86,7 @@ def test_silver_missing_rows_fail_reconciliation_with_bronze(lake):
 
 
 def test_a_missing_required_column_is_an_error_and_drift_is_recorded(lake):
-    schema = T.StructType([f for f in TX.fields if f.name != "store_id"]
-                          + [T.StructField("processed_at", T.TimestampType()), T.StructField("note", T.StringType())])
+    schema = "transaction_id string, amount double, transaction_ts timestamp, processed_at timestamp, note string"
     lake.write("gold", [(t, a, ts, now(), "x") for t, _, a, ts in transactions()], schema)
     assert "required_columns (missing: store_id)" in failing_error(lake, "gold")
     drift = lake.recorded("gold")["schema_drift"]
@@ -188,8 +94,8 @@ def test_a_missing_required_column_is_an_error_and_drift_is_recorded(lake):
 
 
 def test_a_retyped_column_is_schema_drift_a_warning(lake):
-    schema = T.StructType([*(f if f.name != "amount" else T.StructField("amount", T.StringType()) for f in TX.fields),
-                           T.StructField("processed_at", T.TimestampType())])
+    schema = ("transaction_id string, store_id string, amount string, transaction_ts timestamp, "
+              "processed_at timestamp")
     lake.write("gold", [(t, s, str(a), ts, now()) for t, s, a, ts in transactions()], schema)
     lake.run("gold", thresholds='{"value_ranges": {}, "min_row_ratio": 1.0}')
     drift = lake.recorded("gold")["schema_drift"]
@@ -199,8 +105,7 @@ def test_a_retyped_column_is_schema_drift_a_warning(lake):
 
 def test_stale_data_fails_freshness(lake):
     old = now() - timedelta(days=3)
-    schema = T.StructType([*TX.fields, T.StructField("processed_at", T.TimestampType())])
-    lake.write("gold", [(*row, old) for row in transactions()], schema)
+    lake.write("gold", [(*row, old) for row in transactions()])
     assert "freshness (7" in failing_error(lake, "gold")
     assert lake.recorded("gold")["freshness"]["threshold"] == "<= 26 h"
 
