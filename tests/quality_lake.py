@@ -172,6 +172,8 @@ class Lake:
 
     def recorded(self, layer: str) -> dict[str, dict[str, Any]]:
         """The latest result of each check the layer's runs recorded."""
+        if not self.spark.catalog.tableExists(self.results):
+            return {}
         rows = sorted(self.spark.table(self.results).collect(), key=lambda r: r["checked_at"])
         return {r["check_name"]: r.asDict() for r in rows if r["layer"] == layer}
 
@@ -267,3 +269,30 @@ def spark_warehouse(root: str) -> Iterator[str]:
         yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _drop_key_column(lake: Lake) -> None:
+    rows = [(s, a, ts, now()) for _, s, a, ts in transactions()]
+    lake.write("silver", rows, "store_id string, amount double, transaction_ts timestamp, processed_at timestamp")
+
+
+# Bad input, each met with one line naming it: (name, plant, layer, overrides, words the line holds).
+BAD_INPUTS: list[tuple[str, Callable[[Lake], None], str, dict[str, str], str]] = [
+    ("missing_table", lambda lake: None, "gold", {"table": "nowhere.gold"},
+     "table nowhere.gold (parameter table) does not exist"),
+    ("missing_upstream", lambda lake: None, "silver", {"upstream_table": "nowhere.bronze"},
+     "table nowhere.bronze (parameter upstream_table) does not exist"),
+    ("missing_key_column", _drop_key_column, "silver", {},
+     "key_nulls needs column(s) transaction_id missing (parameter keys)"),
+    ("missing_timestamp_column", lambda lake: None, "gold", {"timestamp_column": "loaded_at"},
+     "freshness needs column(s) 'loaded_at' missing (parameter timestamp_column)"),
+    ("missing_range_column", lambda lake: None, "gold", {"thresholds": '{"value_ranges": {"discount": [0, 1]}}'},
+     "value_range:discount needs column(s) discount missing"),
+    ("ratio_out_of_range", lambda lake: None, "silver", {"thresholds": '{"min_row_ratio": 1.5}'},
+     "min_row_ratio..max_row_ratio must be numbers with 0 <= min <= max, not 1.5..1.0"),
+    ("negative_age", lambda lake: None, "bronze", {"thresholds": '{"max_age_hours": -1}'},
+     "max_age_hours must be a number above 0, not -1"),
+    ("unknown_threshold", lambda lake: None, "bronze", {"thresholds": '{"max_age_days": 2}'},
+     "unknown threshold 'max_age_days'"),
+    ("not_json", lambda lake: None, "bronze", {"thresholds": "{max_age_hours: 2"}, "thresholds parameter is not JSON"),
+]

@@ -7,6 +7,7 @@ level) stop the run. Clean data must pass.
 """
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 pytest.importorskip("sqlframe")
 
 from medallion.desired.quality import NOTEBOOK_DIR, project_notebook  # noqa: E402
-from quality_lake import (AGG, LAYERS, FakeDbutils, Lake, SqlframeEngine, now, platinum_rows,  # noqa: E402
+from quality_lake import (AGG, BAD_INPUTS, LAYERS, FakeDbutils, Lake, SqlframeEngine, now, platinum_rows,  # noqa: E402
                           transactions)
 
 SEPARATOR = "\n# COMMAND ----------\n"
@@ -165,3 +166,37 @@ def test_each_layer_notebook_is_complete_and_its_file_holds_only_header_and_widg
         assert source.count(SEPARATOR) == (NOTEBOOK_DIR / "quality_checks.py").read_text().count(SEPARATOR) + 1
         head = (NOTEBOOK_DIR / f"{layer}_quality.py").read_text()
         assert head.count(SEPARATOR) == 1 and "def " not in head, "check code belongs in quality_checks.py"
+
+
+@pytest.mark.parametrize("name, plant, layer, overrides, words", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_stops_the_notebook_with_one_line_naming_it(lake, name, plant, layer, overrides, words):
+    plant(lake)
+    with pytest.raises(Exception) as raised:
+        lake.run(layer, **overrides)
+    assert type(raised.value).__name__ == "DataQualityInputError", raised.value
+    message = str(raised.value)
+    assert words in message and "\n" not in message, message
+
+
+def test_rows_checked_and_failing_are_recorded_per_check(lake):
+    rows = transactions()
+    rows[2] = (*rows[2][:2], -50.0, rows[2][3])
+    lake.write("gold", rows + rows[:2])
+    lake.write("silver", rows + rows[:2])
+    lake.run("gold", fail_on_error="false")
+    recorded = lake.recorded("gold")
+    counts = {name: (r["rows_checked"], r["rows_failing"]) for name, r in recorded.items()}
+    assert counts["value_range:amount"] == (7, 1) and counts["duplicate_rows"] == (7, 2)
+    assert counts["key_unique"] == (7, 4) and recorded["key_unique"]["observed_value"] == "2"
+    assert counts["key_nulls"] == (7, 0) and counts["schema_drift"] == (7, None)
+
+
+def test_the_run_exits_with_a_summary_the_compliance_check_reads(lake):
+    dbutils = lake.run("silver")["dbutils"]
+    summary = json.loads(dbutils.notebook.exit_value)
+    assert (summary["layer"], summary["status"], summary["run_id"]) == ("silver", "passed", f"run-{lake.schema}")
+    assert {c["check"] for c in summary["checks"]} >= {"row_count", "key_nulls", "freshness"}
+    lake.write("gold", [(*row[:2], -1.0, row[3]) for row in transactions()])
+    summary = json.loads(lake.run("gold")["dbutils"].notebook.exit_value)
+    assert summary["status"] == "warnings"
+    assert next(c for c in summary["checks"] if c["check"] == "value_range:amount")["rows_failing"] == 5
