@@ -12,6 +12,20 @@ LAYERS = ("bronze", "silver", "gold", "platinum")
 FOLDER = "/Shared/InsightPulseAI/Juicer/data_quality"
 
 
+def widget_defaults(layer):
+    """The layer notebook's widget defaults, read by running its widget cell with a recorder."""
+    class Widgets:
+        defaults: dict = {}
+
+        def text(self, name, default, label=""):
+            self.defaults[name] = default
+
+        dropdown = lambda self, name, default, choices, label="": self.text(name, default)  # noqa: E731
+    widgets = Widgets()
+    exec(project_notebook(layer).split("# COMMAND ----------")[1], {"dbutils": type("D", (), {"widgets": widgets})})
+    return widgets.defaults
+
+
 def databricks(state):
     return json.loads(state.read_text())["databricks"]
 
@@ -62,6 +76,8 @@ def test_fix_makes_compute_and_quality_pass_keeps_user_work_and_a_second_fix_wri
         cluster = "GoldPlatinumLayerProcessing" if layer in ("gold", "platinum") else f"{layer.title()}LayerProcessing"
         assert quality["existing_cluster_id"] == clusters[cluster]
         assert quality["notebook_task"]["base_parameters"]["table"] == f"juicer.{layer}_transactions"
+        assert json.loads(quality["notebook_task"]["base_parameters"]["thresholds"]) == json.loads(
+            widget_defaults(layer)["thresholds"]), "the spec's thresholds are the notebook's own defaults"
         main = tasks[f"{layer}_main"]
         assert main["notebook_task"] == was["settings"]["tasks"][0]["notebook_task"]
 
@@ -127,8 +143,48 @@ def test_an_existing_quality_task_is_repaired_in_place_keeping_its_parameters(tm
     dq = tasks["dq"]
     assert dq["run_if"] == "ALL_SUCCESS" and dq["max_retries"] == 2
     assert dq["depends_on"] == [{"task_key": "user_prep"}, {"task_key": "bronze_main"}]
-    assert dq["notebook_task"]["base_parameters"] == {"table": "juicer.bronze_custom"}
+    parameters = dq["notebook_task"]["base_parameters"]
+    assert parameters["table"] == "juicer.bronze_custom", "a parameter the user set stays"
+    assert parameters["layer"] == "bronze" and json.loads(parameters["thresholds"])["max_age_hours"] == 26
     bronze = next(c["cluster_id"] for c in databricks(state)["clusters"] if c["cluster_name"] == "BronzeLayerProcessing")
     assert dq["existing_cluster_id"] == bronze
     assert tasks["user_prep"]["existing_cluster_id"] == "0314-091500-shared01"  # CMP-007's business, not DQ's
     assert [w["path"] for w in fixed.writes if "/jobs/" in w["path"]] == ["/api/2.2/jobs/update"]
+
+
+def test_user_thresholds_keep_their_values_and_gain_the_spec_keys_they_lack_then_nothing(tmp_path):
+    def edit(scenario):
+        scenario["databricks"]["workspace"].append(
+            {"path": f"{FOLDER}/gold_quality", "language": "PYTHON", "content": project_notebook("gold")})
+        scenario["databricks"]["jobs"][2]["settings"]["tasks"].append(
+            {"task_key": "gold_quality", "depends_on": [{"task_key": "gold_main"}],
+             "notebook_task": {"notebook_path": f"{FOLDER}/gold_quality",
+                               "base_parameters": {"thresholds": '{"max_age_hours": 4}', "owner": "me"}}})
+    estate = tmp_path / "estate.toml"
+    estate.write_text('[data_quality.thresholds.gold]\nmax_age_hours = 12\nmax_duplicate_rows = 3\n')
+    state, scenario = tmp_path / "s.json", scenario_with(tmp_path, edit)
+    run_checks(state, "-k", "compute and gold", "--fix", "--estate", str(estate), scenario=scenario)
+    audit = run_checks(state, "-k", "DQ-003 and gold", "--estate", str(estate))
+    message = audit.records[0]["message"]
+    assert "thresholds lack max_duplicate_rows, max_row_ratio, min_row_ratio, value_ranges (from the estate spec)" \
+        in message, message
+    fixed = run_checks(state, "-k", "DQ-003 and gold", "--fix", "--estate", str(estate))
+    assert fixed.verdicts == {"DQ-003[gold]": "fixed"}, fixed.output
+    job = next(j for j in databricks(state)["jobs"] if j["settings"]["name"].startswith("gold"))["settings"]
+    task = next(t for t in job["tasks"] if t["task_key"] == "gold_quality")
+    parameters = task["notebook_task"]["base_parameters"]
+    assert json.loads(parameters["thresholds"]) == {"max_age_hours": 4, "max_duplicate_rows": 3, "min_row_ratio": 1.0,
+                                                    "max_row_ratio": 1.0, "value_ranges": {"amount": [0, 100000]}}
+    assert parameters["owner"] == "me" and parameters["layer"] == "gold"
+    again = run_checks(state, "-k", "DQ-003 and gold", "--fix", "--estate", str(estate))
+    assert again.verdicts == {"DQ-003[gold]": "passed"} and again.writes == []
+
+
+def test_a_threshold_out_of_range_in_the_spec_is_one_line(tmp_path):
+    estate = tmp_path / "estate.toml"
+    estate.write_text('[data_quality.thresholds.silver]\nmin_row_ratio = 1.2\nmax_row_ratio = 1.0\n')
+    audit = run_checks(tmp_path / "s.json", "-k", "DQ-003", "--estate", str(estate))
+    assert audit.status != 0
+    assert "data_quality.thresholds.silver.min_row_ratio..max_row_ratio must satisfy 0 <= min <= max, not 1.2..1.0" \
+        in audit.output
+    assert "Traceback" not in audit.output

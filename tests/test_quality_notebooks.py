@@ -200,3 +200,13 @@ def test_the_run_exits_with_a_summary_the_compliance_check_reads(lake):
     summary = json.loads(lake.run("gold")["dbutils"].notebook.exit_value)
     assert summary["status"] == "warnings"
     assert next(c for c in summary["checks"] if c["check"] == "value_range:amount")["rows_failing"] == 5
+
+
+def test_the_thresholds_the_spec_passes_are_accepted_and_clean_data_passes_them(lake):
+    from medallion.spec import load
+
+    spec = load(sim=True)
+    for layer in LAYERS:
+        namespace = lake.run(layer, thresholds=spec.data_quality.thresholds_parameter(layer))
+        assert json.loads(namespace["dbutils"].notebook.exit_value)["status"] == "passed"
+        assert namespace["thresholds"]["max_age_hours"] == 26

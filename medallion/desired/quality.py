@@ -3,6 +3,7 @@ the quality task each layer job runs. Shared by the checks and the fixes."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -56,11 +57,44 @@ def upstream_of(spec: Spec, layer: str) -> str:
 
 
 def parameters(spec: Spec, layer: str) -> dict[str, str]:
-    """The notebook's widget values the job passes: the estate's tables and results settings."""
+    """The notebook's widget values the job passes: the estate's tables, results settings and the
+    layer's thresholds (left to the notebook's defaults when the spec sets none)."""
     dq = spec.data_quality
-    return {"layer": layer, "table": dq.tables.get(layer, ""), "upstream_table": upstream_of(spec, layer),
-            "results_table": dq.results_table, "fail_on_error": str(dq.fail_on_error).lower(),
-            "run_id": "{{job.run_id}}"}
+    wanted = {"layer": layer, "table": dq.tables.get(layer, ""), "upstream_table": upstream_of(spec, layer),
+              "results_table": dq.results_table, "fail_on_error": str(dq.fail_on_error).lower(),
+              "run_id": "{{job.run_id}}", "thresholds": dq.thresholds_parameter(layer)}
+    return {name: value for name, value in wanted.items() if name != "thresholds" or value}
+
+
+def merged_parameters(given: dict[str, str] | None, spec: Spec, layer: str) -> dict[str, str]:
+    """The task's parameters with ours added where missing: a value the user set stays, and the
+    thresholds JSON gains only the keys it lacks (one that is not a JSON object is left alone)."""
+    merged = {**parameters(spec, layer), **(given or {})}
+    ours = json.loads(parameters(spec, layer).get("thresholds") or "{}")
+    theirs = _json_object(merged.get("thresholds"))
+    if ours and theirs is not None and set(ours) - set(theirs):
+        merged["thresholds"] = json.dumps({**ours, **theirs}, sort_keys=True)
+    return merged
+
+
+def _json_object(text: str | None) -> dict[str, object] | None:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def parameter_gaps(task: dict[str, object], spec: Spec, layer: str) -> list[str]:
+    """The job parameters (and threshold keys) the task lacks, in words."""
+    given = (task.get("notebook_task") or {}).get("base_parameters") or {}  # type: ignore[union-attr]
+    merged = merged_parameters(given, spec, layer)
+    missing = [name for name in merged if name not in given]
+    lacking = sorted(set(_json_object(merged.get("thresholds")) or {}) - set(_json_object(given.get("thresholds")) or {}))
+    gaps = [f"task {task.get('task_key')} lacks job parameter(s) {', '.join(missing)}"] if missing else []
+    if "thresholds" in given and lacking:
+        gaps.append(f"task {task.get('task_key')}'s thresholds lack {', '.join(lacking)} (from the estate spec)")
+    return gaps
 
 
 def find_quality_task(job: dict[str, Any], spec: Spec, layer: str) -> dict[str, Any] | None:
@@ -87,20 +121,21 @@ def task_gaps(task: dict[str, Any] | None, spec: Spec, layer: str, cluster_id: s
         gaps.append(f"{name} does not depend on {main}")
     if (task.get("run_if") or "ALL_SUCCESS") != "ALL_SUCCESS":
         gaps.append(f"{name} runs if {task.get('run_if')}, not only when {main} succeeded (ALL_SUCCESS)")
-    return gaps
+    return gaps + parameter_gaps(task, spec, layer)
 
 
 def quality_task(spec: Spec, layer: str, cluster_id: str, main: str,
                  existing: dict[str, Any] | None) -> dict[str, Any]:
     """The quality task to merge in: an existing one keeps its key, parameters and every other
-    field, and gains only what it lacks (notebook, cluster, dependency, run condition)."""
+    field, and gains only what it lacks (notebook, cluster, dependency, run condition, parameters
+    and threshold keys)."""
     path = spec.data_quality.notebook_path(layer)
     task = dict(existing or {"task_key": spec.data_quality.task_key(layer),
                              "description": f"Data-quality checks of the {layer} layer (medallion-compliance)"})
     notebook = dict(task.get("notebook_task") or {})
     if notebook.get("notebook_path") != path:
         notebook = {"notebook_path": path, "source": "WORKSPACE"}
-    notebook.setdefault("base_parameters", parameters(spec, layer))
+    notebook["base_parameters"] = merged_parameters(notebook.get("base_parameters"), spec, layer)
     task["notebook_task"] = notebook
     task = {k: v for k, v in task.items() if k not in ("job_cluster_key", "new_cluster", "environment_key")}
     task["existing_cluster_id"] = cluster_id

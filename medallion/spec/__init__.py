@@ -81,6 +81,8 @@ def load_all(path: Path | None = None, *, sim: bool = False) -> list[Spec]:
         merged = {**_merge(table, overrides), "source": source, "name": name}
         waivers = parse_waivers(merged.pop("waivers", []), source=source)
         spec = build(Spec, merged, source=source + (f" [{at}]" if at else ""))
+        if spec.data_quality.problems():  # a threshold out of range would only fail later, in the job
+            raise SpecError(f"{source}: {spec.data_quality.problems()[0]}")
         specs.append(replace(spec, waivers=waivers,
                              target=replace(spec.target, subscription_id=_subscription(spec, sim))))
     _check_waiver_estates(specs)
