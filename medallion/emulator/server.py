@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 from medallion.emulator.arm.request import ArmRequest
 from medallion.emulator.arm.service import ArmService
 from medallion.emulator.arm_store import ArmStore, clean_path, parse, type_of
+from medallion.emulator.databricks.discovery import host_metadata
 from medallion.emulator.scenario import load_scenario
 
 # Well-known demo tokens of the simulated estate (not secrets): Owner and Reader roles.
@@ -175,6 +176,8 @@ class Emulator:
             with self._lock:
                 if is_arm:
                     return self._handle_arm(method, path, query, headers, raw, role)
+                if path.lower() == "/.well-known/databricks-config" and method == "GET":
+                    return Reply(200, host_metadata(self._host(headers), self._workspace_id()))
                 return self._handle_databricks(method, path, query, raw)
         except Exception as exc:   # a bug in a handler must not kill the connection silently
             traceback.print_exc(file=sys.stderr)
@@ -214,9 +217,19 @@ class Emulator:
                                   f"The request content is not valid JSON: {exc}.")
             else:
                 body = raw.decode("utf-8", errors="replace")
-        host = headers.get("Host") or self.url.split("://", 1)[1]
-        answer = self._arm.handle(ArmRequest(method, path, query, body, host, role))
+        answer = self._arm.handle(ArmRequest(method, path, query, body, self._host(headers), role))
         return Reply(answer.status, answer.body, dict(answer.headers))
+
+    def _host(self, headers: Any) -> str:
+        """The Host header the client sent: URLs in answers point back where the client called."""
+        return headers.get("Host") or self.url.split("://", 1)[1]
+
+    def _workspace_id(self) -> str | None:
+        """The numeric id of the estate's (first) Databricks workspace, as its host metadata gives it."""
+        for body in self._store.items.values():
+            if body.get("type", "").lower() == "microsoft.databricks/workspaces":
+                return str((body.get("properties") or {}).get("workspaceId") or "") or None
+        return None
 
     def _handle_databricks(self, method: str, path: str, query: dict[str, str], raw: bytes) -> Reply:
         service = self._databricks_service()
