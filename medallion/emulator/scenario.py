@@ -11,6 +11,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from medallion.emulator.inline_children import split_inline_children
+
 BUILTIN_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 _KEYS = {"arm", "databricks", "requests"}
 
@@ -19,8 +21,7 @@ def builtin_scenario(subscription_id: str = BUILTIN_SUBSCRIPTION) -> dict[str, A
     """The half-finished deployment: core resources present, most hardening still to do."""
     text = resources.files("medallion.emulator").joinpath("scenarios/half_finished.json").read_text()
     data = json.loads(text.replace(BUILTIN_SUBSCRIPTION, subscription_id))
-    validate(data, "built-in scenario half_finished.json")
-    return data
+    return normalised(data, "built-in scenario half_finished.json")
 
 
 def load_scenario(path: str | Path) -> dict[str, Any]:
@@ -34,8 +35,13 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc}).") from None
-    validate(data, str(path))
-    return data
+    return normalised(data, str(path))
+
+
+def normalised(data: Any, source: str) -> dict[str, Any]:
+    """The checked scenario with inline children (a VNet's subnets, ...) as entries of their own."""
+    validate(data, source)
+    return {**data, "arm": split_inline_children(data.get("arm") or [], source)}
 
 
 def validate(data: Any, source: str) -> None:

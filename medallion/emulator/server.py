@@ -28,7 +28,7 @@ from medallion.emulator.arm.request import ArmRequest
 from medallion.emulator.arm.service import ArmService
 from medallion.emulator.arm_store import ArmStore, clean_path, parse, type_of
 from medallion.emulator.databricks.discovery import host_metadata
-from medallion.emulator.scenario import load_scenario
+from medallion.emulator.scenario import load_scenario, normalised
 
 # Well-known demo tokens of the simulated estate (not secrets): Owner and Reader roles.
 OWNER_TOKEN = "sim-owner-token"
@@ -74,6 +74,7 @@ class Emulator:
         self.state_path = Path(state_path) if state_path else None
         if self.state_path and self.state_path.exists():
             scenario = load_scenario(self.state_path)     # a saved state wins over the scenario
+        scenario = normalised(scenario, "scenario")
         self.faults, self.port = faults, port
         self.requests: list[dict[str, Any]] = []
         self._previous_requests = list(scenario.get("requests") or [])
