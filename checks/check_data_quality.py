@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from medallion.desired import compute, quality
+from medallion.evidence import evidence
 from medallion.observe.databricks import LAYERS
 from medallion.requirement import Severity, requirement
 from remediate import data_quality as fix
@@ -60,3 +61,26 @@ def check_layer_job_runs_quality_task(estate, spec, layer):
     assert not gaps, (f"job {job['job_id']} ({(job.get('settings') or {}).get('name')}): " + "; ".join(gaps)
                       + f". --fix merges quality task {(task or {}).get('task_key') or spec.data_quality.task_key(layer)} "
                       "into the job (jobs/update), keeping every other task, schedule and notification.")
+
+
+@requirement(id="DQ-004", area="data_quality", severity=Severity.HIGH,
+             title="Each layer's latest quality run found no blocking breach",
+             fix=None, needs=("DQ-003",))
+@pytest.mark.parametrize("layer", LAYERS)
+def check_latest_quality_run_passed(estate, spec, layer):
+    """The newest completed run of the layer job in which the quality task ran: the task
+    succeeded and its exit summary (runs/get-output) reports no error-level check failed. A job
+    whose quality task has not run yet has nothing to judge and passes, saying so."""
+    job, problem = compute.layer_job(estate.data_quality.layer_jobs(layer), spec, layer)
+    assert job is not None, problem
+    task = quality.find_quality_task(job, spec, layer)
+    key = (task or {}).get("task_key") or spec.data_quality.task_key(layer)
+    found = estate.data_quality.latest_task_run(job["job_id"], key)
+    if found is None:
+        evidence(observed=f"job {job['job_id']} has no completed run of task {key} yet", expected="no blocking breach")
+        return
+    evidence(observed=quality.run_summary(found), expected="task SUCCESS; no error-level check failed")
+    findings = quality.run_findings(found)
+    assert not findings, (f"job {job['job_id']} run {found['run'].get('run_id')} (task {key}): " + "; ".join(findings)
+                          + f". See {spec.data_quality.results_table} for the failing rows; repair the data or the "
+                          "thresholds and rerun the job (the suite does not change data).")

@@ -145,3 +145,29 @@ def quality_task(spec: Spec, layer: str, cluster_id: str, main: str,
     task["depends_on"] = depends
     task["run_if"] = "ALL_SUCCESS"
     return task
+
+
+def run_findings(found: dict[str, Any]) -> list[str]:
+    """What the quality task's latest run says is wrong, in words (empty when it passed, with at
+    most warnings): the task failed (a blocking check breached, or bad input), or its exit value
+    reports blocking failures (fail_on_error off), or its output cannot be read."""
+    task, output = found["task"], found["output"]
+    result = ((task.get("state") or {}).get("result_state")) or "UNKNOWN"
+    if result != "SUCCESS":
+        error = (output.get("error") or (task.get("state") or {}).get("state_message") or "no error given")
+        return [f"the task ended {result}: {error.splitlines()[0]}"]
+    summary = _json_object(((output.get("notebook_output") or {}).get("result")))
+    if not summary or "checks" not in summary:
+        return ["its output is not the quality notebook's summary (an old or foreign notebook?)"]
+    return [f"{c.get('check')} failed at error level ({c.get('rows_failing')} of {c.get('rows_checked')} rows)"
+            for c in summary["checks"] if c.get("status") == "failed" and c.get("severity") == "error"]
+
+
+def run_summary(found: dict[str, Any]) -> dict[str, Any]:
+    """The run's evidence: when, which run, and each check's status and failing rows."""
+    summary = _json_object(((found["output"].get("notebook_output") or {}).get("result"))) or {}
+    return {"run_id": found["run"].get("run_id"), "task_run_id": found["task"].get("run_id"),
+            "result": (found["task"].get("state") or {}).get("result_state"),
+            "ended": found["task"].get("end_time") or found["run"].get("end_time"),
+            "checks": {c.get("check"): f"{c.get('status')} ({c.get('rows_failing')} failing)"
+                       for c in summary.get("checks") or []}}

@@ -6,6 +6,7 @@ selects only other areas never loads it. Every answer is kept as its REST JSON (
 from __future__ import annotations
 
 import base64
+import itertools
 from typing import Any, Callable
 
 from medallion.cloud.errors import CloudError
@@ -125,6 +126,27 @@ class DatabricksReads:
                 info["source"] = base64.b64decode(exported.content or "").decode("utf-8")
             return info
         return self._read(("notebook", path), f"notebook {path}", load)
+
+
+    def latest_task_run(self, job_id: int, task_key: str) -> dict[str, Any] | None:
+        """The newest completed run of the job in which task `task_key` ran to an end (succeeded or
+        failed, not skipped), as `{run, task, output}` (`output`: runs/get-output of the task run),
+        among the job's 25 newest completed runs; None when there is none."""
+        def load() -> dict[str, Any] | None:
+            jobs = self.client().jobs
+            listed = jobs.list_runs(job_id=job_id, completed_only=True, expand_tasks=True, limit=25)
+            for run in itertools.islice(listed, 25):
+                task = next((t for t in run.tasks or [] if t.task_key == task_key and _ran(t)), None)
+                if task is not None:
+                    output = jobs.get_run_output(task.run_id)
+                    return {"run": run.as_dict(), "task": task.as_dict(), "output": output.as_dict()}
+            return None
+        return self._read(("task run", job_id, task_key), f"the runs of job {job_id}", load)
+
+
+def _ran(task: Any) -> bool:
+    result = _name(getattr(task.state, "result_state", None))
+    return result in ("SUCCESS", "FAILED", "TIMEDOUT", "SUCCESS_WITH_FAILURES")
 
 
 class ComputeReads(DatabricksReads):

@@ -1,4 +1,4 @@
-"""The Databricks workspace REST API of the loopback emulator: clusters, jobs and workspace objects.
+"""The Databricks workspace REST API of the loopback emulator: clusters, jobs, job runs and workspace objects.
 
 The HTTP server owns auth, roles, faults and locking and calls `DatabricksService.handle` with a
 parsed request; this package owns only the API's behaviour, as the real service answers the
@@ -12,6 +12,7 @@ from typing import Any
 from .clusters import Clusters
 from .errors import ApiError
 from .jobs import Jobs
+from .runs import Runs
 from .workspace import Workspace
 
 DEFAULT_USER = "owner@tbwa-juicer.example"
@@ -28,7 +29,9 @@ class DatabricksService:
         self._clusters = Clusters(state.get("clusters") or [], user)
         self._jobs = Jobs(state.get("jobs") or [], user, self._clusters.exists)
         self._workspace = Workspace(state.get("workspace") or [])
-        self._routes = {**self._clusters.routes(), **self._jobs.routes(), **self._workspace.routes()}
+        self._runs = Runs(state.get("runs") or [])
+        self._routes = {**self._clusters.routes(), **self._jobs.routes(), **self._runs.routes(),
+                        **self._workspace.routes()}
 
     def handle(self, method: str, path: str, query: dict[str, str],
                body: object | None) -> tuple[int, object]:
@@ -49,6 +52,8 @@ class DatabricksService:
         """The state in the scenario's shape, for the state file."""
         state: dict[str, Any] = {"clusters": self._clusters.to_state(), "workspace": self._workspace.to_state(),
                                  "jobs": self._jobs.to_state()}
+        if self._runs.to_state():
+            state["runs"] = self._runs.to_state()
         if self._user:
             state["user_name"] = self._user
         return state

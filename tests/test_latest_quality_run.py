@@ -1,0 +1,84 @@
+"""DQ-004 reads each layer's latest quality run through the Jobs API (runs/list, then runs/get-output
+of the quality task run), as the emulator serves them. The runs' outputs are the real notebook's:
+its exit summary or its failure line, from running it on sqlframe with a planted defect."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+pytest.importorskip("sqlframe")
+
+from quality_lake import Lake, SqlframeEngine, transactions, verdict  # noqa: E402
+from suite import run_checks, scenario_with  # noqa: E402
+
+SILVER_JOB = 102
+CHECK = ("-k", "DQ-004 and silver")
+
+
+@pytest.fixture(scope="module")
+def outputs() -> dict[str, dict[str, Any]]:
+    """The get-output answers of three real notebook runs: clean, breached but not stopping, stopped."""
+    lake = Lake(SqlframeEngine()).clean()
+    clean = lake.run("silver")["dbutils"].notebook.exit_value
+    lake.write("silver", transactions()[:3])
+    breached = lake.run("silver", fail_on_error="false")["dbutils"].notebook.exit_value
+    stopped, _ = verdict(lake, "silver")
+    return {"clean": {"notebook_output": {"result": clean, "truncated": False}},
+            "breached": {"notebook_output": {"result": breached, "truncated": False}},
+            "stopped": {"error": stopped, "error_trace": f"Traceback ...\n{stopped}"}}
+
+
+def run(run_id: int, start: int, quality: str, output: dict[str, Any] | None) -> dict[str, Any]:
+    """A silver_ingest run as runs/get shows it: main task, then the quality task ended `quality`."""
+    def state(result: str) -> dict[str, Any]:
+        return {"life_cycle_state": "TERMINATED" if result != "UPSTREAM_FAILED" else "SKIPPED",
+                "result_state": result, "state_message": "", "user_cancelled_or_timedout": False}
+    overall = "SUCCESS" if quality == "SUCCESS" else "FAILED"
+    return {"job_id": SILVER_JOB, "run_id": run_id, "number_in_job": run_id, "start_time": start,
+            "end_time": start + 60000, "run_type": "JOB_RUN", "run_name": "silver_ingest", "format": "MULTI_TASK",
+            "state": state(overall), "tasks": [
+                {"run_id": run_id + 1, "task_key": "silver_main", "state": state("SUCCESS"), "start_time": start},
+                {"run_id": run_id + 2, "task_key": "silver_quality", "state": state(quality), "start_time": start,
+                 "end_time": start + 60000, "depends_on": [{"task_key": "silver_main"}],
+                 **({"output": output} if output is not None else {})}]}
+
+
+def audit(tmp_path, runs: list[dict[str, Any]]):
+    def edit(scenario):
+        scenario["databricks"]["runs"] = runs
+    return run_checks(tmp_path / "s.json", *CHECK, scenario=scenario_with(tmp_path, edit))
+
+
+def test_a_clean_latest_run_passes_whatever_an_older_run_found(tmp_path, outputs):
+    outcome = audit(tmp_path, [run(10, 1_000, "FAILED", outputs["stopped"]), run(20, 2_000, "SUCCESS", outputs["clean"])])
+    assert outcome.verdicts == {"DQ-004[silver]": "passed"}, outcome.output
+
+
+def test_a_latest_run_stopped_by_a_blocking_check_fails_naming_it(tmp_path, outputs):
+    outcome = audit(tmp_path, [run(10, 1_000, "SUCCESS", outputs["clean"]), run(20, 2_000, "FAILED", outputs["stopped"])])
+    assert outcome.verdicts == {"DQ-004[silver]": "failed"}
+    message = outcome.records[0]["message"]
+    assert "run 20 (task silver_quality): the task ended FAILED: DataQualityError: silver data quality failed" in message
+    assert "row_count (3 / 5 = 0.6000)" in message and "Traceback" not in message
+    assert outcome.writes == []
+
+
+def test_blocking_failures_reported_by_a_run_that_did_not_stop_fail_too(tmp_path, outputs):
+    outcome = audit(tmp_path, [run(20, 2_000, "SUCCESS", outputs["breached"])])
+    assert outcome.verdicts == {"DQ-004[silver]": "failed"}
+    assert "row_count failed at error level (2 of 3 rows)" in outcome.records[0]["message"]
+    assert json.loads(outputs["breached"]["notebook_output"]["result"])["status"] == "failed"
+
+
+def test_a_newer_run_whose_quality_task_was_skipped_is_passed_over(tmp_path, outputs):
+    outcome = audit(tmp_path, [run(10, 1_000, "FAILED", outputs["stopped"]), run(20, 2_000, "UPSTREAM_FAILED", None)])
+    assert outcome.verdicts == {"DQ-004[silver]": "failed"}
+    assert "run 10 " in outcome.records[0]["message"]
+
+
+def test_an_output_that_is_not_our_summary_fails(tmp_path):
+    foreign = {"notebook_output": {"result": "done", "truncated": False}}
+    outcome = audit(tmp_path, [run(20, 2_000, "SUCCESS", foreign)])
+    assert "not the quality notebook's summary" in outcome.records[0]["message"]
