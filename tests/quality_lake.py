@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import shutil
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from medallion.desired.quality import project_notebook
 
@@ -260,15 +259,6 @@ DEFECTS: list[tuple[str, Callable[[Lake], None], str, dict[str, str], set[str], 
     ("row_count_stores", _store_missing, "platinum", {}, {"row_count"}, True),
     ("value_range_count", _count_below_one, "platinum", {}, {"value_range:transaction_count"}, False),
 ]
-
-
-@contextlib.contextmanager
-def spark_warehouse(root: str) -> Iterator[str]:
-    """A warehouse directory removed afterwards (the bench has no tmp_path)."""
-    try:
-        yield root
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _drop_key_column(lake: Lake) -> None:
