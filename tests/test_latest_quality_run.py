@@ -52,12 +52,14 @@ def audit(tmp_path, runs: list[dict[str, Any]]):
 
 
 def test_a_clean_latest_run_passes_whatever_an_older_run_found(tmp_path, outputs):
-    outcome = audit(tmp_path, [run(10, 1_000, "FAILED", outputs["stopped"]), run(20, 2_000, "SUCCESS", outputs["clean"])])
+    older, latest = run(10, 1_000, "FAILED", outputs["stopped"]), run(20, 2_000, "SUCCESS", outputs["clean"])
+    outcome = audit(tmp_path, [older, latest])
     assert outcome.verdicts == {"DQ-004[silver]": "passed"}, outcome.output
 
 
 def test_a_latest_run_stopped_by_a_blocking_check_fails_naming_it(tmp_path, outputs):
-    outcome = audit(tmp_path, [run(10, 1_000, "SUCCESS", outputs["clean"]), run(20, 2_000, "FAILED", outputs["stopped"])])
+    older, latest = run(10, 1_000, "SUCCESS", outputs["clean"]), run(20, 2_000, "FAILED", outputs["stopped"])
+    outcome = audit(tmp_path, [older, latest])
     assert outcome.verdicts == {"DQ-004[silver]": "failed"}
     message = outcome.records[0]["message"]
     assert "run 20 (task silver_quality): the task ended FAILED: DataQualityError: silver data quality failed" in message
@@ -73,7 +75,8 @@ def test_blocking_failures_reported_by_a_run_that_did_not_stop_fail_too(tmp_path
 
 
 def test_a_newer_run_whose_quality_task_was_skipped_is_passed_over(tmp_path, outputs):
-    outcome = audit(tmp_path, [run(10, 1_000, "FAILED", outputs["stopped"]), run(20, 2_000, "UPSTREAM_FAILED", None)])
+    older, latest = run(10, 1_000, "FAILED", outputs["stopped"]), run(20, 2_000, "UPSTREAM_FAILED", None)
+    outcome = audit(tmp_path, [older, latest])
     assert outcome.verdicts == {"DQ-004[silver]": "failed"}
     assert "run 10 " in outcome.records[0]["message"]
 

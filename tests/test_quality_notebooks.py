@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 pytest.importorskip("sqlframe")
 
 from medallion.desired.quality import NOTEBOOK_DIR, project_notebook  # noqa: E402
-from quality_lake import (AGG, BAD_INPUTS, LAYERS, FakeDbutils, Lake, SqlframeEngine, now, platinum_rows,  # noqa: E402
-                          transactions)
+from quality_lake import (AGG, BAD_INPUTS, DEFECTS, LAYERS, FakeDbutils, Lake, SqlframeEngine,  # noqa: E402
+                          now, platinum_rows, transactions)
 
 SEPARATOR = "\n# COMMAND ----------\n"
 
@@ -210,3 +209,9 @@ def test_the_thresholds_the_spec_passes_are_accepted_and_clean_data_passes_them(
         namespace = lake.run(layer, thresholds=spec.data_quality.thresholds_parameter(layer))
         assert json.loads(namespace["dbutils"].notebook.exit_value)["status"] == "passed"
         assert namespace["thresholds"]["max_age_hours"] == 26
+
+
+def test_the_spark_tier_plants_a_defect_for_every_check_the_notebooks_make(lake):
+    checks = set(lake.run("silver")["DEFAULT_SEVERITY"])
+    planted = {name.split(":")[0] for *_, failing, _ in DEFECTS for name in failing}
+    assert planted == checks, f"no planted defect for {sorted(checks - planted)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 

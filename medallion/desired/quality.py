@@ -90,7 +90,8 @@ def parameter_gaps(task: dict[str, object], spec: Spec, layer: str) -> list[str]
     given = (task.get("notebook_task") or {}).get("base_parameters") or {}  # type: ignore[union-attr]
     merged = merged_parameters(given, spec, layer)
     missing = [name for name in merged if name not in given]
-    lacking = sorted(set(_json_object(merged.get("thresholds")) or {}) - set(_json_object(given.get("thresholds")) or {}))
+    theirs = set(_json_object(given.get("thresholds")) or {})
+    lacking = sorted(set(_json_object(merged.get("thresholds")) or {}) - theirs)
     gaps = [f"task {task.get('task_key')} lacks job parameter(s) {', '.join(missing)}"] if missing else []
     if "thresholds" in given and lacking:
         gaps.append(f"task {task.get('task_key')}'s thresholds lack {', '.join(lacking)} (from the estate spec)")

@@ -64,7 +64,8 @@ def threshold_problems(given):
     if not isinstance(merged["max_duplicate_rows"], int) or merged["max_duplicate_rows"] < 0:
         problems.append(f"max_duplicate_rows must be a whole number >= 0, not {merged['max_duplicate_rows']!r}")
     for column, bounds in (merged["value_ranges"] or {}).items():
-        if not (isinstance(bounds, list) and len(bounds) == 2 and all(map(is_number, bounds)) and bounds[0] <= bounds[1]):
+        pair = isinstance(bounds, list) and len(bounds) == 2 and all(map(is_number, bounds))
+        if not (pair and bounds[0] <= bounds[1]):
             problems.append(f"value_ranges.{column} must be [low, high] with low <= high, not {bounds!r}")
     for check, level in (merged["severity"] or {}).items():
         if check not in DEFAULT_SEVERITY or level not in ("error", "warning"):
