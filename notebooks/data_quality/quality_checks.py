@@ -219,13 +219,14 @@ def run_checks(df):
 
 def record(results):
     """Append every result, with an explicit schema, to the results table (the session's default
-    format: Delta on Databricks)."""
+    format: Delta on Databricks, where mergeSchema lets a table an older notebook version created
+    gain the newer columns)."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rows = [(run_id, params["layer"], params["table"], r["check_name"], r["severity"], r["status"],
              r["observed_value"], r["threshold"], r["rows_checked"], r["rows_failing"], now) for r in results]
     frame = spark.createDataFrame(rows, RESULTS_SCHEMA)
     if spark.catalog.tableExists(params["results_table"]):
-        frame.write.mode("append").saveAsTable(params["results_table"])
+        frame.write.mode("append").option("mergeSchema", "true").saveAsTable(params["results_table"])
     else:
         frame.write.saveAsTable(params["results_table"])
 
