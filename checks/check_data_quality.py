@@ -18,6 +18,9 @@ def check_quality_notebook_exists(estate, spec, layer):
     """A Python notebook is at /Shared/InsightPulseAI/Juicer/data_quality/<layer>_quality."""
     path = spec.data_quality.notebook_path(layer)
     found = estate.data_quality.notebook_source(path)
+    evidence(observed={"path": path, "object_type": (found or {}).get("object_type"),
+                       "language": (found or {}).get("language")},
+             expected={"path": path, "object_type": "NOTEBOOK", "language": "PYTHON"})
     assert found is not None, f"{path} does not exist. --fix imports the project's {layer} notebook (notebooks/data_quality/) there."
     what = f"{found['object_type']}" + (f" ({found['language']})" if found.get("language") else "")
     assert found["object_type"] == "NOTEBOOK" and found.get("language") == "PYTHON", (
@@ -34,8 +37,11 @@ def check_quality_notebook_is_current(estate, spec, layer):
     """The workspace notebook's source is the project's current notebook for the layer."""
     path = spec.data_quality.notebook_path(layer)
     found = estate.data_quality.notebook_source(path)
-    assert found is not None and found.get("source") is not None, f"{path} is not a notebook (see DQ-001)."
     ours = quality.project_notebook(layer)
+    source = (found or {}).get("source")
+    evidence(observed={"path": path, "sha256": quality.digest(source) if source is not None else None},
+             expected={"path": path, "sha256": quality.digest(ours), "current": "notebooks/data_quality/"})
+    assert found is not None and source is not None, f"{path} is not a notebook (see DQ-001)."
     assert quality.is_current(found["source"], layer), (
         f"{path} is stale: its source (sha256 {quality.digest(found['source'])}) differs from "
         f"the project's {layer} notebook (notebooks/data_quality/, sha256 {quality.digest(ours)}). "
@@ -50,14 +56,20 @@ def check_layer_job_runs_quality_task(estate, spec, layer):
     """The layer job has a task that runs the quality notebook on the layer's cluster, depends on
     the layer's main task, and runs only when it succeeded."""
     cluster, problem = compute.layer_cluster(estate.data_quality.clusters(), spec, layer)
+    expected = {"notebook_path": spec.data_quality.notebook_path(layer), "task_key": spec.data_quality.task_key(layer),
+                "cluster": spec.compute.layers[layer].cluster, "run_if": "after the main task succeeded"}
+    evidence(observed={"cluster_id": (cluster or {}).get("cluster_id")}, expected=expected)
     assert cluster is not None, problem
     job, problem = compute.layer_job(estate.data_quality.layer_jobs(layer), spec, layer)
+    evidence(observed={"cluster_id": cluster["cluster_id"], "job_id": (job or {}).get("job_id")}, expected=expected)
     assert job is not None, problem
     main = compute.main_task_key(job, spec, layer)
     assert main, (f"job {job['job_id']}: cannot tell the layer's main task; set "
                   f"compute.layers.{layer}.main_task in {spec.source}")
     task = quality.find_quality_task(job, spec, layer)
     gaps = quality.task_gaps(task, spec, layer, cluster["cluster_id"], main)
+    evidence(observed={"cluster_id": cluster["cluster_id"], "job_id": job["job_id"], "main_task": main,
+                       "quality_task": _task_facts(task), "gaps": gaps}, expected=expected)
     assert not gaps, (f"job {job['job_id']} ({(job.get('settings') or {}).get('name')}): " + "; ".join(gaps)
                       + f". --fix merges quality task {(task or {}).get('task_key') or spec.data_quality.task_key(layer)} "
                       "into the job (jobs/update), keeping every other task, schedule and notification.")
@@ -72,15 +84,26 @@ def check_latest_quality_run_passed(estate, spec, layer):
     succeeded and its exit summary (runs/get-output) reports no error-level check failed. A job
     whose quality task has not run yet has nothing to judge and passes, saying so."""
     job, problem = compute.layer_job(estate.data_quality.layer_jobs(layer), spec, layer)
+    evidence(observed={"job_id": (job or {}).get("job_id")}, expected="task SUCCESS; no error-level check failed")
     assert job is not None, problem
     task = quality.find_quality_task(job, spec, layer)
     key = (task or {}).get("task_key") or spec.data_quality.task_key(layer)
     found = estate.data_quality.latest_task_run(job["job_id"], key)
     if found is None:
-        evidence(observed=f"job {job['job_id']} has no completed run of task {key} yet", expected="no blocking breach")
+        evidence(observed={"job_id": job["job_id"], "task_key": key, "latest_run": None},
+                 expected="task SUCCESS; no error-level check failed")
         return
-    evidence(observed=quality.run_summary(found), expected="task SUCCESS; no error-level check failed")
+    evidence(observed={"job_id": job["job_id"], "task_key": key, **quality.run_summary(found)}, expected="task SUCCESS; no error-level check failed")
     findings = quality.run_findings(found)
     assert not findings, (f"job {job['job_id']} run {found['run'].get('run_id')} (task {key}): " + "; ".join(findings)
                           + f". See {spec.data_quality.results_table} for the failing rows; repair the data or the "
                           "thresholds and rerun the job (the suite does not change data).")
+
+
+def _task_facts(task: dict | None) -> dict | None:
+    """The quality task as read: its key, notebook, cluster, dependencies and run condition."""
+    if task is None:
+        return None
+    return {"task_key": task.get("task_key"), "notebook_path": (task.get("notebook_task") or {}).get("notebook_path"),
+            "existing_cluster_id": task.get("existing_cluster_id"),
+            "depends_on": [d.get("task_key") for d in task.get("depends_on") or []], "run_if": task.get("run_if")}

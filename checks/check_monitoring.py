@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from medallion.desired import alerts, diagnostics
 from medallion.desired import monitoring_dashboard as views
+from medallion.evidence import evidence
 from medallion.requirement import Severity, requirement
 from remediate import monitoring as fix
 
@@ -25,6 +26,10 @@ def check_log_analytics_workspace_keeps_logs(estate, spec):
     """Log Analytics workspace juicer-log-analytics exists and keeps data for at least the spec's days."""
     want = spec.monitoring
     workspace = estate.monitoring.workspace()
+    evidence(observed={"workspace": want.log_analytics_workspace, "exists": workspace is not None,
+                       "retention_days": alerts.props(workspace).get("retentionInDays") if workspace else None},
+             expected={"workspace": want.log_analytics_workspace, "exists": True,
+                       "retention_days": f">= {want.retention_days}"})
     assert workspace is not None, (
         f"Log Analytics workspace {want.log_analytics_workspace} not found in {spec.estate.resource_group}; "
         f"--fix creates it with {max(want.create_retention_days, want.retention_days)} days of retention.")
@@ -41,6 +46,12 @@ def check_action_group_emails_every_receiver(estate, spec):
     """Action group juicer-alerts-action-group exists, is enabled, and emails every receiver in the spec."""
     want = spec.monitoring
     group = estate.monitoring.action_group()
+    evidence(observed={"action_group": want.action_group, "exists": group is not None,
+                       "enabled": alerts.props(group).get("enabled") if group else None,
+                       "email_receivers": sorted(str(r.get("emailAddress")) for r in
+                                                 alerts.props(group).get("emailReceivers") or []) if group else []},
+             expected={"action_group": want.action_group, "enabled": True,
+                       "email_receivers": sorted(r.email for r in want.email_receivers)})
     assert group is not None, (f"action group {want.action_group} not found in {spec.estate.resource_group}; "
                                f"--fix creates it with {len(want.email_receivers)} email receiver(s).")
     problems = [] if alerts.props(group).get("enabled") else ["it is disabled"]
@@ -64,11 +75,16 @@ def check_every_resource_sends_diagnostics_to_the_workspace(estate, spec):
     cloud and collection must not read it; each gap is listed by resource.
     """
     mon = estate.monitoring
+    evidence(observed={"workspace_exists": mon.workspace() is not None},
+             expected={"workspace": spec.monitoring.log_analytics_workspace, "every_category_sent": True})
     assert mon.workspace() is not None, (
         f"nothing can send diagnostics to {spec.monitoring.log_analytics_workspace}: the workspace does not "
         "exist; --fix creates it (MON-001) and then adds the settings.")
     targets = mon.diagnostics()
     gaps = [gap for gap in (diagnostics.gap_text(t, mon.workspace_id) for t in targets) if gap]
+    evidence(observed={"resources": {t.id: diagnostics.gap_text(t, mon.workspace_id) or "sends everything"
+                                     for t in targets}},
+             expected={"workspace": mon.workspace_id, "every_category_sent": True})
     assert not gaps, (f"{len(gaps)} of {len(targets)} resource(s) with diagnostic settings do not send everything "
                       f"to {spec.monitoring.log_analytics_workspace}: " + "; ".join(gaps) +
                       ". --fix adds the missing categories to the setting that already sends to the workspace "
@@ -78,6 +94,10 @@ def check_every_resource_sends_diagnostics_to_the_workspace(estate, spec):
 def _alert_holds(estate, name: str, found, kind: alerts.Kind, gaps: list[str]) -> None:
     __tracebackhide__ = True
     mon = estate.monitoring
+    evidence(observed={"alert": name, "id": (found or {}).get("id"), "enabled": alerts.props(found).get("enabled", True)
+                       if found else None, "action_groups": alerts.action_groups(found, kind) if found else [],
+                       "gaps": gaps},
+             expected={"alert": name, "enabled": True, "action_group": mon.action_group_id})
     assert found is not None, (f"alert {name} not found in {estate.spec.estate.resource_group}; --fix creates it, "
                                f"enabled and routed to {_short(mon.action_group_id)}.")
     problems = alerts.routing_gaps(found, kind, mon.action_group_id) + gaps
@@ -129,8 +149,11 @@ def check_monitoring_dashboard_shows_every_view(estate, spec):
     and Key Vault activity."""
     name = spec.monitoring.dashboard
     found = estate.monitoring.dashboard()
+    evidence(observed={"dashboard": name, "exists": found is not None}, expected={"dashboard": name, "exists": True})
     assert found is not None, (f"dashboard {name} not found in {spec.estate.resource_group}; --fix creates it "
                                "with job failure, storage capacity and Key Vault activity views.")
     lacking = views.missing_views(found, fix.dashboard_ids(estate, spec))
+    evidence(observed={"dashboard": name, "id": found.get("id"), "missing_views": [v.title for v in lacking]},
+             expected={"dashboard": name, "views": ["job failures", "storage capacity", "Key Vault activity"]})
     assert not lacking, (f"dashboard {name} does not show {', '.join(v.title for v in lacking)}; "
                          "--fix adds those views below its parts, keeping every part it has.")

@@ -2,7 +2,10 @@
 scheduled rotation of the storage account keys."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from medallion.desired import network, rotation
+from medallion.evidence import evidence
 from medallion.requirement import Severity, requirement
 from remediate import security_keyvault as vault_fix
 from remediate import security_network as net_fix
@@ -16,9 +19,11 @@ def check_vnet_has_the_address_space(estate, spec):
     """VNet juicer-vnet exists and its address space holds every prefix the spec lists."""
     sec, want = estate.security, spec.security.network.address_space
     vnet = sec.vnet()
+    have = (((vnet or {}).get("properties") or {}).get("addressSpace") or {}).get("addressPrefixes") or []
+    evidence(observed={"vnet": sec.vnet_name, "id": (vnet or {}).get("id"), "address_prefixes": have},
+             expected={"vnet": sec.vnet_name, "address_prefixes": list(want)})
     assert vnet is not None, (f"virtual network {sec.vnet_name} not found in {spec.estate.resource_group}; "
                               f"--fix creates it with address space {', '.join(want)} (subnets are added one by one).")
-    have = ((vnet.get("properties") or {}).get("addressSpace") or {}).get("addressPrefixes") or []
     missing = [p for p in want if p not in have]
     assert not missing, (f"{sec.vnet_name}: address space is {', '.join(have) or 'empty'}, lacks {', '.join(missing)}; "
                          "--fix adds the missing prefixes and keeps every subnet.")
@@ -33,6 +38,9 @@ def check_subnets_are_as_specified(estate, spec):
     sec = estate.security
     gaps = [gap for name, want in spec.security.network.subnets.items()
             for gap in network.subnet_gaps(sec.subnet(name), name, want)]
+    evidence(observed={"subnets": {name: _subnet_facts(sec.subnet(name)) for name in spec.security.network.subnets},
+                       "gaps": gaps},
+             expected={"subnets": {name: asdict(want) for name, want in spec.security.network.subnets.items()}})
     assert not gaps, (f"{sec.vnet_name}: " + "; ".join(gaps) + ". --fix creates or amends each of these subnets "
                       "on its own (never the VNet's subnet list), keeping every other subnet; attaching an NSG "
                       f"to a subnet already in use needs {net_fix.DISRUPTIVE}.")
@@ -47,6 +55,10 @@ def check_private_endpoints_with_dns(estate, spec):
     sec = estate.security
     subnet = sec.subnet(spec.security.network.private_endpoint_subnet)
     gaps = [gap for want in sec.endpoints_wanted for gap in _endpoint_gaps(estate, spec, want, subnet)]
+    evidence(observed={"subnet": (subnet or {}).get("id"),
+                       "private_endpoints": sorted(e.get("id") for e in sec.private_endpoints()), "gaps": gaps},
+             expected={"endpoints": [{"target": w.target_name, "group": w.group, "zone": w.zone}
+                                     for w in sec.endpoints_wanted]})
     assert not gaps, ("; ".join(gaps) + ". --fix creates the missing zones, VNet links, endpoints and zone "
                       "groups, keeping what exists.")
 
@@ -86,6 +98,8 @@ def check_lake_firewall_denies_by_default(estate, spec):
     """The storage account denies network access by default, allows trusted Azure services, the
     VNet's subnets and the spec's allow-listed ranges, and has public access as the spec says."""
     account = estate.storage.account()
+    evidence(observed={"resource": spec.estate.storage_account, "exists": account is not None},
+             expected={"resource": spec.estate.storage_account, "exists": True})
     assert account is not None, f"storage account {spec.estate.storage_account} not found; it is created by the platform deployment."
     _rules_hold(spec, spec.estate.storage_account, account.get("properties") or {}, "Microsoft.Storage")
 
@@ -97,6 +111,8 @@ def check_vault_firewall_denies_by_default(estate, spec):
     """The Key Vault denies network access by default, allows trusted Azure services, the VNet's
     subnets and the spec's allow-listed ranges, and has public access as the spec says."""
     vault = estate.security.vault()
+    evidence(observed={"resource": spec.estate.key_vault, "exists": vault is not None},
+             expected={"resource": spec.estate.key_vault, "exists": True})
     assert vault is not None, f"Key Vault {spec.estate.key_vault} not found; it is created by the platform deployment."
     _rules_hold(spec, spec.estate.key_vault, vault.get("properties") or {}, "Microsoft.KeyVault")
 
@@ -104,7 +120,12 @@ def check_vault_firewall_denies_by_default(estate, spec):
 def _rules_hold(spec, name: str, props: dict, service: str) -> None:
     __tracebackhide__ = True
     access = spec.security.access
-    gaps = network.acl_gaps(props, access.allowed_ranges, network.subnets_for(spec, service), access.public_network_access)
+    subnets = network.subnets_for(spec, service)
+    gaps = network.acl_gaps(props, access.allowed_ranges, subnets, access.public_network_access)
+    evidence(observed={"resource": name, "publicNetworkAccess": props.get("publicNetworkAccess"),
+                       "networkAcls": props.get("networkAcls"), "gaps": gaps},
+             expected={"default_action": "Deny", "bypass": "AzureServices", "subnets": list(subnets),
+                       "ip_ranges": list(access.allowed_ranges), "publicNetworkAccess": access.public_network_access})
     pinned = (access.public_network_access == "Disabled" and access.runner_address
               and (props.get("publicNetworkAccess") or "Enabled") != "Disabled")
     why = (" --fix will not disable public access while security.access.runner_address is set: it would lock "
@@ -120,8 +141,11 @@ def _rules_hold(spec, name: str, props: dict, service: str) -> None:
 def check_vault_soft_delete_and_purge_protection(estate, spec):
     """Deleted secrets and keys stay recoverable, and nobody can purge them before their retention ends."""
     vault = estate.security.vault()
+    props = (vault or {}).get("properties") or {}
+    evidence(observed={"resource": (vault or {}).get("id") or spec.estate.key_vault, "exists": vault is not None,
+                       **{f: props.get(f) for f in vault_fix.PROTECTIONS}},
+             expected={"exists": True, **{f: True for f in vault_fix.PROTECTIONS}})
     assert vault is not None, f"Key Vault {spec.estate.key_vault} not found; it is created by the platform deployment."
-    props = vault.get("properties") or {}
     off = [f for f in vault_fix.PROTECTIONS if props.get(f) is not True]
     assert not off, (f"{spec.estate.key_vault}: {' and '.join(off)} off; expected on. --fix turns it on, which can "
                      f"never be undone, so it needs {vault_fix.IRREVERSIBLE}.")
@@ -134,6 +158,9 @@ def check_rotation_account_has_identity(estate, spec):
     """Automation account juicer-key-rotation exists and signs in as its own system-assigned identity."""
     sec = estate.security
     account = sec.automation_account()
+    evidence(observed={"account": sec.automation_name, "id": (account or {}).get("id"),
+                       "identity": ((account or {}).get("identity") or {}).get("type")},
+             expected={"account": sec.automation_name, "identity": "SystemAssigned"})
     assert account is not None, (f"Automation account {sec.automation_name} not found; --fix creates it (Basic) "
                                  "with a system-assigned identity.")
     kind = str((account.get("identity") or {}).get("type") or "None")
@@ -150,6 +177,11 @@ def check_rotation_runbook_is_published(estate, spec):
     stores the new key in the Key Vault; its published content is the one for this estate."""
     sec, want = estate.security, spec.security.rotation
     runbook = sec.runbook()
+    rb = (runbook or {}).get("properties") or {}
+    evidence(observed={"runbook": want.runbook, "id": (runbook or {}).get("id"), "type": rb.get("runbookType"),
+                       "runtime_environment": rb.get("runtimeEnvironment")},
+             expected={"runbook": want.runbook, "type": "Python", "runtime_environment": want.runtime_environment,
+                       "published": "runbooks/rotate_storage_keys.py for this estate"})
     assert runbook is not None, (f"runbook {want.runbook} not found in {sec.automation_name}; --fix creates it and "
                                  "publishes runbooks/rotate_storage_keys.py for this estate.")
     props = runbook.get("properties") or {}
@@ -158,6 +190,12 @@ def check_rotation_runbook_is_published(estate, spec):
         f"({props.get('runtimeEnvironment') or 'no runtime environment'}); expected Python on "
         f"{want.runtime_environment}. Not fixed automatically: delete it or name another runbook in the spec.")
     published = sec.published_runbook()
+    evidence(observed={"runbook": want.runbook, "id": runbook.get("id"), "type": rb.get("runbookType"),
+                       "runtime_environment": rb.get("runtimeEnvironment"),
+                       "published": "none" if published is None else
+                       ("this estate's" if published == rotation.runbook_source(spec) else "other content")},
+             expected={"runbook": want.runbook, "type": "Python", "runtime_environment": want.runtime_environment,
+                       "published": "this estate's"})
     assert published == rotation.runbook_source(spec), (
         f"runbook {want.runbook}: " + ("nothing is published" if published is None else
                                        "the published content is not the rotation runbook for this estate")
@@ -174,6 +212,9 @@ def check_rotation_runs_often_enough(estate, spec):
     schedules = {s.get("name", "").lower(): s for s in sec.schedules() or []}
     linked = [schedules.get(name) for runbook, name in map(rotation.link_of, sec.job_schedules() or [])
               if runbook == want.runbook.lower()]
+    evidence(observed={"account": sec.automation_name, "linked_schedules": {str(s.get("name")): _cadence(s)
+                                                                             for s in linked if s}},
+             expected={"runbook": want.runbook, "enabled": True, "at_least_every_days": want.every_days})
     assert any(rotation.often_enough(s, want.every_days) for s in linked), (
         f"{sec.automation_name}: runbook {want.runbook} is linked to {len(linked)} schedule(s), none enabled and "
         f"repeating at least every {want.every_days} days"
@@ -186,3 +227,14 @@ def _cadence(schedule: dict) -> str:
     props = schedule.get("properties") or {}
     state = "" if props.get("isEnabled", True) else "disabled, "
     return f"{state}every {props.get('interval')} {str(props.get('frequency')).lower()}(s)"
+
+
+def _subnet_facts(subnet: dict | None) -> dict | None:
+    """The subnet as read: prefix, delegations, NSG and private-endpoint policies."""
+    if subnet is None:
+        return None
+    props = subnet.get("properties") or {}
+    return {"id": subnet.get("id"), "address_prefix": props.get("addressPrefix"),
+            "delegations": [(d.get("properties") or {}).get("serviceName") for d in props.get("delegations") or []],
+            "nsg": (props.get("networkSecurityGroup") or {}).get("id"),
+            "private_endpoint_network_policies": props.get("privateEndpointNetworkPolicies")}

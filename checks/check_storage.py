@@ -8,7 +8,10 @@ from remediate import storage as fix
 
 
 def _account(estate) -> str:
-    assert estate.storage.account() is not None, (
+    found = estate.storage.account()
+    evidence(observed={"account": estate.storage.account_name, "id": (found or {}).get("id")},
+             expected={"account": estate.storage.account_name, "exists": True})
+    assert found is not None, (
         f"storage account {estate.storage.account_name} not found in {estate.spec.estate.resource_group}; "
         "it is created by the platform deployment, which --fix does not replace.")
     return estate.storage.account_name

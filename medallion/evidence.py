@@ -1,9 +1,10 @@
 """Structured evidence a check may give the report: what it observed and what it expected.
 
-Optional. A check calls `evidence(observed=..., expected=...)` before it asserts; the runner
+Every check calls `evidence(observed=..., expected=...)` before it asserts, so a pass shows what was
+read as plainly as a failure (tests/test_catalogue.py holds every requirement to it); the runner
 collects the last call of each evaluation and the report, the JSON results and JUnit XML carry
-it. A check that does not call it still gets both, read from its failure message
-(`<resource>: <observed>; expected <expected>. --fix ...`), so every area is covered from day one.
+it. A check that errs before its first call gets both read from its message
+(`<resource>: <observed>; expected <expected>. --fix ...`); a pass is never filled in.
 """
 from __future__ import annotations
 

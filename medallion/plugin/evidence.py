@@ -43,10 +43,8 @@ def _describe(item: pytest.Item, report: Any, requirement: Any) -> None:
     props = dict(report.user_properties)
     message = props.get("message", "") or (str(report.longrepr) if report.failed else "")
     found = item.stash.get(EVIDENCE, {})
-    if report.verdict in ("passed", "fixed") and not found:
-        found = {"observed": "as expected", "expected": requirement.statement}
-    elif not found:
-        found = from_message(message) or {"observed": _first_line(message), "expected": requirement.statement}
+    if not found:
+        found = from_message(message) or {"observed": _first_line(message) or None, "expected": requirement.statement}
     context = item.config.stash.get(CONTEXT, None)
     report.mode = context.mode if context else "audit"
     report.evidence = {"observed": found.get("observed"), "expected": found.get("expected")}

@@ -22,6 +22,7 @@ STYLE = """<style>
 .medallion-verdict.v-error{background:#6e4c9c}.medallion-verdict.v-waived{background:#8250df}
 .medallion .soon{color:#9a6700;font-weight:bold}
 .medallion-detail{white-space:normal;font-family:sans-serif;font-size:13px;margin-bottom:8px}
+.medallion-detail ul.evidence{margin:0;padding-left:1.2em}.medallion-detail .key{font-weight:600}
 .medallion-detail dt{font-weight:bold;margin-top:4px}.medallion-detail dd{margin:0 0 0 1.5em}
 </style>"""
 
@@ -103,7 +104,8 @@ def check_detail(record: dict[str, Any]) -> str:
     if record.get("drift"):
         items.append(("Drift", record["drift"] + (f" (first failed {record.get('first_failed')})"
                                                   if record.get("first_failed") else "")))
-    rows = "".join(f"<dt>{name}</dt><dd>{esc(value)}</dd>" for name, value in items)
+    rows = "".join(f"<dt>{name}</dt><dd>{evidence_html(value) if name in EVIDENCE else esc(value)}</dd>"
+                   for name, value in items)
     if changes:
         title = "Planned changes" if record.get("mode") == "plan" else "Changes made"
         rows += f"<dt>{title}</dt><dd><ul>{''.join(_change(c) for c in changes)}</ul></dd>"
@@ -112,6 +114,18 @@ def check_detail(record: dict[str, Any]) -> str:
     controls = "".join(f"<li>{esc(describe(c))}</li>" for c in record.get("controls") or [])
     rows += f"<dt>Controls</dt><dd>{f'<ul>{controls}</ul>' if controls else 'none mapped'}</dd>"
     return f'<div class="medallion medallion-detail" data-requirement="{esc(record["id"])}"><dl>{rows}</dl></div>'
+
+
+EVIDENCE = ("Observed", "Expected")
+
+
+def evidence_html(value: Any) -> str:
+    """Structured evidence as nested lists, field by field, so an auditor reads it without scrolling."""
+    if isinstance(value, dict) and value:
+        items = "".join(f'<li><span class="key">{esc(key)}</span>: {evidence_html(item)}</li>'
+                        for key, item in value.items())
+        return f'<ul class="evidence">{items}</ul>'
+    return esc(value)
 
 
 WAIVER_STATUS = {"active": "waived", "expiring": "waived, expires soon", "expired": "expired",
