@@ -11,6 +11,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="apply the paired remediation of each failing check, then re-check it")
     group.addoption("--fix-waived", action="store_true",
                     help="with --fix, also remediate checks a valid waiver covers (left alone otherwise)")
+    group.addoption("--fix-journal", metavar="PATH",
+                    help="with --fix, write the fix journal here (default reports/fix-journal-<UTC time>.json)")
     group.addoption("--plan", action="store_true",
                     help="show what --fix would change for each failing check; write nothing")
     group.addoption("--allow-disruptive", action="store_true",

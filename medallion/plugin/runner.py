@@ -19,6 +19,7 @@ from medallion.cloud.errors import explain
 from medallion.evidence import collecting
 from medallion.plugin.context import CONTEXT
 from medallion.plugin.evidence import attach_evidence
+from medallion.plugin.journal import note
 from medallion.plugin.outcomes import Verdict, record
 from medallion.plugin.waivers import excuses, note_waiver, waiver_for
 from medallion.requirement import CATALOGUE, Requirement
@@ -121,13 +122,22 @@ class Run:
         """Plan from a fresh read, then apply what this run's opt-ins allow."""
         changes = requirement.fix(*self.fix_args(self.estate().fresh(), requirement))  # type: ignore[misc]
         allowed = [change for change in changes if self.allowed(change)]
+        held = [change for change in changes if change not in allowed]
+        for change in held:
+            self.journal(requirement, change, "held")
         for change in allowed:
             try:
                 change.apply()
             except Exception as error:  # noqa: BLE001 - one line, never a stack trace
+                self.journal(requirement, change, "failed")
                 problem = explain(error, doing=f"writing {change.field} of {change.resource}")
                 self.fail(Verdict.FAILED, f"Fix failed: {problem}")
-        return allowed, [change for change in changes if change not in allowed]
+            self.journal(requirement, change, "applied")
+        return allowed, held
+
+    def journal(self, requirement: Requirement, change: Change, status: str) -> None:
+        """The fix journal's entry for this change: applied, held or failed."""
+        note(self.item, requirement.id, self.estate().spec.name, change, status)
 
     def allowed(self, change: Change) -> bool:
         """An opt-in comes from the command line or from the estate spec's [security] table."""
