@@ -72,6 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latencies", default="0,50,200")
     parser.add_argument("--estates", type=int, default=20)
+    parser.add_argument("--lro-ms", type=int, default=1000, help="a realistic long-running operation time")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -82,6 +83,11 @@ def main() -> None:
             lat = ("--sim-latency-ms", str(latency))
             print(row(f"suite, {latency} ms", audit(workdir, *lat)))
             print(row(f"naive baseline, {latency} ms", audit(workdir, *lat, "--naive-reads")))
+        for lro in (0, options.lro_ms):     # audit, then --fix of the fresh estate, operations taking `lro`
+            slow = ("--sim-lro-ms", str(lro))
+            print(row(f"audit, operations {lro} ms", audit(workdir, *slow)))
+            print(row(f"--fix, operations {lro} ms", audit(workdir, *slow, "--fix", "--allow-disruptive",
+                                                           "--allow-irreversible")))
         security = audit(workdir, "-k", "security", importtime=True)
         print(f"\n-k security: {security['requests']} requests, {security['databricks_requests']} to Databricks, "
               f"databricks.sdk imported: {security['imports_databricks_sdk']}, {security['wall']:.2f} s")

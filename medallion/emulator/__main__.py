@@ -19,6 +19,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
     p.add_argument("--throttle-rate", type=float, default=0.0, help="share of requests answered 429")
     p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 503")
+    p.add_argument("--lro-ms", type=int, default=0,
+                   help="how long each long-running operation stays Creating/Updating before Succeeded")
+    p.add_argument("--fail-operation", default="", metavar="TEXT",
+                   help="long-running operations on resources whose id contains TEXT end Failed")
     p.add_argument("--seed", type=int, default=None, help="seed for the fault dice")
     return p
 
@@ -27,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         scenario = load_scenario(args.scenario) if args.scenario else builtin_scenario()
-        faults = Faults(args.latency_ms, args.throttle_rate, args.error_rate, args.seed)
+        faults = Faults(args.latency_ms, args.throttle_rate, args.error_rate, args.seed,
+                        args.lro_ms, args.fail_operation)
         emulator = Emulator(scenario, state_path=args.state, faults=faults, port=args.port).start()
     except (ValueError, OSError) as exc:
         print(f"medallion-emulator: {exc}", file=sys.stderr)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from medallion.emulator.arm.operations import Operations
 from medallion.emulator.arm.request import ArmRequest
 from medallion.emulator.arm.service import ArmService
 from medallion.emulator.arm_store import ArmStore, clean_path, parse, type_of
@@ -49,10 +50,13 @@ class Faults:
     throttle_rate: float = 0.0
     error_rate: float = 0.0
     seed: int | None = None
+    lro_ms: int = 0                   # how long each long-running operation stays in progress
+    fail_operation: str = ""          # long-running operations on ids containing this text fail
 
     def __post_init__(self) -> None:
-        if self.latency_ms < 0:
-            raise ValueError(f"latency_ms must be >= 0; got {self.latency_ms}")
+        for name in ("latency_ms", "lro_ms"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0; got {getattr(self, name)}")
         for name in ("throttle_rate", "error_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -81,7 +85,7 @@ class Emulator:
         self._lock = threading.RLock()
         self._rng = random.Random(faults.seed)
         self._store = ArmStore.from_entries(scenario.get("arm") or [])
-        self._arm = ArmService(self._store)
+        self._arm = ArmService(self._store, Operations(faults.lro_ms, faults.fail_operation))
         self._databricks_state = copy.deepcopy(scenario.get("databricks") or {})
         self._databricks: Any = None
         self._reads = self._writes = 0

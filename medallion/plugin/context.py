@@ -106,7 +106,8 @@ def _start_emulator(config: pytest.Config, specs: list[Spec]) -> tuple[str, str]
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
     faults = Faults(latency_ms=opt.sim_latency_ms, throttle_rate=opt.sim_throttle_rate,
-                    error_rate=opt.sim_error_rate)
+                    error_rate=opt.sim_error_rate, lro_ms=opt.sim_lro_ms,
+                    fail_operation=opt.sim_fail_operation)
     emulator = Emulator(scenario, state_path=Path(opt.sim_state) if opt.sim_state else None,
                         faults=faults).start()
     config.stash[EMULATOR] = emulator

@@ -41,3 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   help="fraction of requests answered 429 with Retry-After")
     sim.addoption("--sim-error-rate", type=float, default=0.0,
                   help="fraction of requests answered 503")
+    sim.addoption("--sim-lro-ms", type=int, default=0, metavar="MS",
+                  help="how long each long-running operation stays in progress (0: done at first poll)")
+    sim.addoption("--sim-fail-operation", default="", metavar="TEXT",
+                  help="long-running operations on resources whose id contains TEXT fail")

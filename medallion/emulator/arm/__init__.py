@@ -75,4 +75,4 @@ def rule_for(resource_type: str) -> TypeRule:
 def load_providers() -> None:
     """Import every provider module once so their rules and routes are registered."""
     from medallion.emulator.arm import (automation, insights, keyvault, network,  # noqa: F401
-                                        resources, storage, workspaces)
+                                        operations, resources, storage, workspaces)

@@ -13,6 +13,7 @@ from typing import Any
 
 from medallion.emulator import arm
 from medallion.emulator.arm import groups
+from medallion.emulator.arm.operations import Operations, is_long_running
 from medallion.emulator.arm.request import (ArmRequest, ArmResponse, Context, body_dict, group_missing,
                                             is_top_level, not_found, strip_ids)
 from medallion.emulator.arm_store import ArmError, ArmStore, clean_path, deep_merge, fold, parse, type_of
@@ -24,15 +25,18 @@ _ALWAYS_READ_ONLY = ("provisioningState", "privateEndpointConnections")
 class ArmService:
     """Answers ARM requests against one `ArmStore`; holds in-flight operations and live secrets."""
 
-    def __init__(self, store: ArmStore) -> None:
+    def __init__(self, store: ArmStore, lro: Operations | None = None) -> None:
         arm.load_providers()
         self.store = store
+        self.lro = lro or Operations()
         self.operations: dict[str, dict[str, Any]] = {}
         self.secrets: dict[str, Any] = {}   # never persisted, never logged
 
     def handle(self, request: ArmRequest) -> ArmResponse:
         try:
-            return self._dispatch(request, Context(self.store, self, request))
+            ctx = Context(self.store, self, request)
+            self.lro.settle(ctx)
+            return self._dispatch(request, ctx)
         except ArmError as err:
             return ArmResponse(err.status, err.body())
 
@@ -167,7 +171,11 @@ class ArmService:
         if old is None and rule.long_running_create:
             location = self.start_operation(ctx, rule.long_running_create(ctx, rid), rid)
             return ArmResponse(202, None, {"Location": location})
-        return ArmResponse(rule.put_status[0 if old is None else 1], ctx.view(new))
+        status = rule.put_status[0 if old is None else 1]
+        if is_long_running(rule.type, "PUT"):
+            headers = self.lro.start(ctx, rid, old is None)
+            return ArmResponse(status, ctx.view(self.store.get(rid)), headers)
+        return ArmResponse(status, ctx.view(new))
 
     def _patch(self, req: ArmRequest, ctx: Context, p) -> ArmResponse:
         old = self.require_exists(req.path)
@@ -194,9 +202,14 @@ class ArmService:
                 raise group_missing(p.resource_group)
             return ArmResponse(204)
         rule = arm.rule_for(type_of(old["id"]))
+        long_running = is_long_running(type_of(old["id"]), "DELETE")
+        if long_running and self.lro.will_fail(old["id"]):
+            return ArmResponse(202, None, self.lro.start(ctx, old["id"], False))
         if rule.on_delete:
             rule.on_delete(ctx, old)
         self.store.delete_tree(old["id"])
+        if long_running:
+            return ArmResponse(202, None, self.lro.start(ctx, old["id"], False))
         return ArmResponse(200)
 
     def _require_parent(self, rid: str) -> None:
