@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.privatedns import PrivateDnsManagementClient
 
 from medallion.emulator import Emulator, Faults, builtin_scenario
 from medallion.emulator.arm.operations import LONG_RUNNING
@@ -50,6 +51,19 @@ def test_an_update_answers_updating_and_a_delete_is_long_running() -> None:
         poller.result()
         network.network_security_groups.begin_delete(RG, "nsg-b").result()
         assert [r["status"] for r in emu.requests if r["method"] == "DELETE"] == [202]
+    finally:
+        emu.stop()
+
+
+def test_a_private_zone_patch_is_long_running() -> None:
+    emu = _emulator(lro_ms=200)
+    try:
+        zones = build_arm_client(emu, PrivateDnsManagementClient).private_zones
+        zones.begin_create_or_update(RG, "privatelink.example.net", {"location": "global"}).result()
+        poller = zones.begin_update(RG, "privatelink.example.net", {"tags": {"owner": "data"}})
+        assert zones.get(RG, "privatelink.example.net").provisioning_state == "Updating"
+        assert poller.result().tags == {"owner": "data"}
+        assert zones.get(RG, "privatelink.example.net").provisioning_state == "Succeeded"
     finally:
         emu.stop()
 

@@ -3,8 +3,10 @@ provisioningState of Creating/Updating/Deleting until the operation's time is up
 (or Failed, for operations a fault names), and the operation-status endpoint the pollers follow.
 
 `LONG_RUNNING` lists the operations of this suite that the REST specifications
-(azure-rest-api-specs) mark `x-ms-long-running-operation`, with their `final-state-via` where the
-specification gives one. Storage account creation and the runbook draft/publish calls are
+(azure-rest-api-specs) mark `x-ms-long-running-operation`: checked against the `begin_*` methods
+the installed azure-mgmt SDKs generate from them (a vault's DELETE is not long-running, its PUT
+is). `final-state-via` is given where the specification sets one (the network PUTs and DELETEs);
+the pollers follow Azure-AsyncOperation either way. Storage account creation and the runbook draft/publish calls are
 long-running too; they answer 202 + Location in `storage.py` and `automation.py`.
 """
 from __future__ import annotations
@@ -27,14 +29,15 @@ LONG_RUNNING: dict[str, dict[str, str]] = {
     "Microsoft.Network/privateEndpoints": {"PUT": "azure-async-operation", "DELETE": "location"},
     "Microsoft.Network/privateEndpoints/privateDnsZoneGroups": {"PUT": "azure-async-operation",
                                                                "DELETE": "location"},
-    "Microsoft.Network/privateDnsZones": {"PUT": "", "DELETE": ""},
-    "Microsoft.Network/privateDnsZones/virtualNetworkLinks": {"PUT": "", "DELETE": ""},
+    "Microsoft.Network/privateDnsZones": {"PUT": "", "PATCH": "", "DELETE": ""},
+    "Microsoft.Network/privateDnsZones/virtualNetworkLinks": {"PUT": "", "PATCH": "", "DELETE": ""},
     "Microsoft.OperationalInsights/workspaces": {"PUT": "", "DELETE": ""},
-    "Microsoft.Databricks/workspaces": {"PUT": "", "DELETE": ""},
+    "Microsoft.Databricks/workspaces": {"PUT": "", "PATCH": "", "DELETE": ""},
     "Microsoft.KeyVault/vaults": {"PUT": ""},
 }
 _FOLDED = {k.lower(): v for k, v in LONG_RUNNING.items()}
-_IN_PROGRESS = {"PUT": ("Creating", "Updating"), "DELETE": ("Deleting", "Deleting")}
+_IN_PROGRESS = {"PUT": ("Creating", "Updating"), "PATCH": ("Updating", "Updating"),
+                "DELETE": ("Deleting", "Deleting")}
 
 
 def is_long_running(resource_type: str, method: str) -> bool:
@@ -81,7 +84,7 @@ class Operations:
         """End every operation whose time is up: Succeeded, or Failed when a fault names it."""
         now = time.monotonic()
         for op in self.running.values():
-            if op.due <= now and op.method == "PUT":
+            if op.due <= now and op.method in ("PUT", "PATCH"):
                 body = ctx.store.get(op.resource_id)
                 if body is not None and isinstance(body.get("properties"), dict):
                     body["properties"]["provisioningState"] = "Failed" if op.fails else "Succeeded"

@@ -193,6 +193,9 @@ class ArmService:
         if rule.on_patch:
             rule.on_patch(ctx, old, merged, patch)
         self.store.put_raw(old["id"], merged)
+        if is_long_running(rule.type, "PATCH"):
+            headers = self.lro.start(ctx, old["id"], False)
+            return ArmResponse(rule.patch_status, ctx.view(self.store.get(old["id"])), headers)
         return ArmResponse(rule.patch_status, ctx.view(merged))
 
     def _delete(self, req: ArmRequest, ctx: Context, p) -> ArmResponse:
