@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from medallion.desired import compute
-from medallion.evidence import evidence
+from medallion.evidence import evidence, not_observed
 from medallion.observe.databricks import LAYERS
 from medallion.requirement import Severity, requirement
 from remediate import compute as fix
@@ -75,6 +75,8 @@ def check_cluster_runs_lts_runtime(estate, spec, layer):
     key = cluster.get("spark_version")
     target = compute.newest_lts(versions, key)
     _seen(cluster, {"spark_version": key}, {"spark_version": sorted(compute.lts_keys(versions))})
+    if not versions:
+        not_observed("the workspace lists no Spark runtime versions (clusters/spark-versions is empty)")
     assert key in compute.lts_keys(versions), (
         f"cluster {cluster['cluster_name']} ({cluster['cluster_id']}): runtime {key} is not an LTS release "
         f"of this workspace. --fix moves it to {target or 'an LTS runtime'} with --allow-disruptive "
@@ -148,6 +150,8 @@ def check_layer_job_runs_on_dedicated_cluster(estate, spec, layer):
     tasks = (job.get("settings") or {}).get("tasks") or []
     evidence(observed={"job_id": job["job_id"], "tasks": {t.get("task_key"): compute.where_task_runs(t) for t in tasks}},
              expected={"every_task_on": f"{cluster['cluster_name']} ({cluster['cluster_id']})"})
+    if not tasks:
+        not_observed(f"job {job['job_id']} has no tasks, so none can be judged")
     assert not off, (
         f"job {job['job_id']} ({(job.get('settings') or {}).get('name')}): "
         + "; ".join(f"task {t.get('task_key')} runs on {compute.where_task_runs(t)}" for t in off)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from medallion.desired import alerts, diagnostics
 from medallion.desired import monitoring_dashboard as views
-from medallion.evidence import evidence
+from medallion.evidence import evidence, not_observed
 from medallion.requirement import Severity, requirement
 from remediate import monitoring as fix
 
@@ -85,6 +85,8 @@ def check_every_resource_sends_diagnostics_to_the_workspace(estate, spec):
     evidence(observed={"resources": {t.id: diagnostics.gap_text(t, mon.workspace_id) or "sends everything"
                                      for t in targets}},
              expected={"workspace": mon.workspace_id, "every_category_sent": True})
+    if not targets:
+        not_observed(f"no resource in {spec.estate.resource_group} lists diagnostic setting categories")
     assert not gaps, (f"{len(gaps)} of {len(targets)} resource(s) with diagnostic settings do not send everything "
                       f"to {spec.monitoring.log_analytics_workspace}: " + "; ".join(gaps) +
                       ". --fix adds the missing categories to the setting that already sends to the workspace "

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from medallion.desired import dashboard, inventory, lifecycle
-from medallion.evidence import evidence
+from medallion.evidence import evidence, not_observed
 from medallion.requirement import Severity, requirement
 from remediate import storage as fix
 
@@ -11,9 +11,9 @@ def _account(estate) -> str:
     found = estate.storage.account()
     evidence(observed={"account": estate.storage.account_name, "id": (found or {}).get("id")},
              expected={"account": estate.storage.account_name, "exists": True})
-    assert found is not None, (
-        f"storage account {estate.storage.account_name} not found in {estate.spec.estate.resource_group}; "
-        "it is created by the platform deployment, which --fix does not replace.")
+    if found is None:
+        not_observed(f"storage account {estate.storage.account_name} not found in "
+                     f"{estate.spec.estate.resource_group} (the platform deployment creates it; --fix does not)")
     return estate.storage.account_name
 
 

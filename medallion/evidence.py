@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import re
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, NoReturn
 
 _current: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("medallion_evidence", default=None)
 
@@ -44,3 +44,13 @@ def from_message(message: str) -> dict[str, str]:
     if not match:
         return {}
     return {"observed": match.group("observed").strip(), "expected": match.group("expected").strip().rstrip(".")}
+
+
+class NotObserved(Exception):
+    """The check's subject could not be observed: nothing to judge, so no verdict of pass or fail."""
+
+
+def not_observed(missing: str) -> NoReturn:
+    """Stop the check as `not_evaluated`, with one line saying what was missing. Called where a
+    loop over resources would otherwise pass because it found none."""
+    raise NotObserved(missing)

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 from medallion.redact import scrub
 
-FAILING = ("failed", "blocked", "error")
+FAILING = ("failed", "blocked", "error", "not_evaluated")
 
 
 @dataclass
@@ -48,7 +48,7 @@ def worst(records: list[dict[str, Any]]) -> str:
     if not records:
         return "not checked"
     counts = Counter(r.get("verdict") for r in records)
-    for verdict in ("error", "blocked", "failed", "waived", "fixed", "passed"):
+    for verdict in ("error", "blocked", "failed", "not_evaluated", "waived", "fixed", "passed"):
         if counts.get(verdict):
             return badge(verdict, counts, len(records))
     return "not checked"
@@ -56,7 +56,8 @@ def worst(records: list[dict[str, Any]]) -> str:
 
 def badge(verdict: str, counts: Counter[Any], total: int) -> str:
     mark = {"passed": "✅ compliant", "fixed": "🔧 fixed this run", "failed": "❌ not compliant",
-            "blocked": "⛔ blocked", "error": "⚠️ could not be read", "waived": "📝 waived"}[verdict]
+            "blocked": "⛔ blocked", "error": "⚠️ could not be read", "waived": "📝 waived",
+            "not_evaluated": "❔ not evaluated"}[verdict]
     failing = sum(counts.get(v, 0) for v in FAILING)
     return f"{mark}" + (f" ({failing} of {total} checks failing)" if failing and total > 1 else "")
 

@@ -62,6 +62,8 @@ def fix_outcome(mode: str, verdict: str, props: dict[str, Any], has_fix: bool) -
     held = len(json.loads(props.get("held", "[]")))
     if verdict == "passed":
         return "not needed"
+    if verdict == "not_evaluated":
+        return "not run: there was nothing to judge"
     if verdict == "error":
         return "not attempted: the state could not be read"
     if not has_fix:

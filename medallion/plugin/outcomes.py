@@ -23,6 +23,7 @@ class Verdict(str, enum.Enum):
     BLOCKED = "blocked"
     ERROR = "error"
     WAIVED = "waived"   # failed, but a valid waiver covers it: not a failure of the run
+    NOT_EVALUATED = "not_evaluated"   # its subject could not be observed: not a pass
 
 
 def record(item: pytest.Item, verdict: Verdict, *, message: str = "", changes: Iterable[Change] = (),
@@ -70,13 +71,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
     verdict = getattr(report, "verdict", None)
-    if report.when == "call" and verdict in ("fixed", "blocked", "error", "waived"):
-        return verdict, {"fixed": "X", "blocked": "B", "error": "E", "waived": "W"}[verdict], verdict.upper()
+    if report.when == "call" and verdict in ("fixed", "blocked", "error", "waived", "not_evaluated"):
+        letter = {"fixed": "X", "blocked": "B", "error": "E", "waived": "W", "not_evaluated": "N"}[verdict]
+        return verdict, letter, verdict.upper().replace("_", " ")
     return None
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Under --fix and --plan, list what changed (or would) per check."""
+    _not_evaluated(terminalreporter)
     lines = []
     for reports in terminalreporter.stats.values():
         for report in reports:
@@ -90,6 +93,19 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("-", "medallion: changes")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def _not_evaluated(terminalreporter: Any) -> None:
+    """One line per check that had nothing to judge, saying what was missing."""
+    reports = [r for r in terminalreporter.stats.get("not_evaluated", []) if getattr(r, "when", None) == "call"]
+    if not reports:
+        return
+    terminalreporter.write_sep("-", "medallion: not evaluated (not passed)")
+    for report in reports:
+        name = plain_nodeid(report.nodeid).split("::")[-1]
+        label = report.requirement_id + (name[name.index("["):] if "[" in name else "")
+        why = dict(report.user_properties).get("message", "").removeprefix("Not evaluated: ").split("\n")[0]
+        terminalreporter.write_line(f"{label} not evaluated: {why}")
 
 
 def _changes(report: Any) -> list[dict[str, Any]]:

@@ -88,6 +88,7 @@ def as_record(report: pytest.TestReport) -> dict[str, Any]:
         "fix_outcome": getattr(report, "fix_outcome", ""),
         "changes": json.loads(props.get("changes", "[]")), "held": json.loads(props.get("held", "[]")),
         "remediation": report.remediation, "controls": report.controls, "waiver": from_props(props),
+        "area_absent": props.get("area_absent") == "yes",
         "statement": getattr(report, "statement", ""),
         "started": getattr(report, "started", None),
         "duration": round(report.duration, 3),

@@ -16,7 +16,7 @@ import pytest
 
 from medallion.change import Change
 from medallion.cloud.errors import explain
-from medallion.evidence import collecting
+from medallion.evidence import NotObserved, collecting
 from medallion.plugin.context import CONTEXT
 from medallion.plugin.evidence import attach_evidence
 from medallion.plugin.journal import note
@@ -49,7 +49,12 @@ class Run:
         self.item, self.requirement, self.context, self.args = item, requirement, context, args
 
     def execute(self) -> None:
-        failure = self.evaluate(self.requirement, self.args)
+        if self.requirement.area in self.estate().spec.areas.absent:
+            return self.not_evaluated("the estate has no such area")
+        try:
+            failure = self.evaluate(self.requirement, self.args)
+        except NotObserved as missing:
+            return self.not_evaluated(str(missing))
         waiver = note_waiver(self.item, waiver_for(self.item, self.requirement.id), passed=failure is None)
         if failure is None:
             return record(self.item, Verdict.PASSED)
@@ -64,6 +69,17 @@ class Run:
             return self.plan(failure)
         with fix_lock(self.context.fix_lock):
             self.fix(failure)
+
+    def not_evaluated(self, missing: str) -> None:
+        """Nothing to judge: its own verdict, failing the run unless the spec says the area is
+        absent. --fix does not run: no fix of a check creates the subject it could not observe."""
+        spec = self.estate().spec
+        if self.requirement.area in spec.areas.absent:
+            self.item.user_properties.append(("area_absent", "yes"))
+            return record(self.item, Verdict.NOT_EVALUATED,
+                          message=f"Not evaluated: {missing} ({self.requirement.area} declared absent in {spec.source})")
+        self.fail(Verdict.NOT_EVALUATED, f"Not evaluated: {missing}. If this estate has no {self.requirement.area}, "
+                                         f"declare it: [areas] absent = [\"{self.requirement.area}\"]")
 
     def evaluate(self, requirement: Requirement, args: dict[str, Any]) -> str | None:
         """None when the check passes, else its failure message. Read errors propagate."""
@@ -101,8 +117,11 @@ class Run:
         if prerequisite is None or requirement_id in chain:
             return f"{requirement_id} (unknown or circular prerequisite)"
         args = {**self.args, "estate": self.estate().fresh()}
-        if self.evaluate(prerequisite, args) is None:
-            return None
+        try:
+            if self.evaluate(prerequisite, args) is None:
+                return None
+        except NotObserved:
+            return f"{requirement_id} (not evaluated: its subject could not be observed)"
         if excuses(note_waiver(None, waiver_for(self.item, requirement_id), passed=False), self.context):
             return f"{requirement_id} (waived; --fix-waived fixes it)"
         for need in prerequisite.needs:

@@ -20,7 +20,9 @@ FAILING = {"failed", "blocked", "error"}
 
 
 def failing(record: dict[str, Any]) -> bool:
-    return record.get("verdict") in FAILING
+    """Failing, or not evaluated in an area the spec does not declare absent: nothing observed is no pass."""
+    verdict = record.get("verdict")
+    return verdict in FAILING or (verdict == "not_evaluated" and not record.get("area_absent"))
 
 
 def waived(record: dict[str, Any]) -> bool:

@@ -19,7 +19,7 @@ STYLE = """<style>
 .medallion-verdict{padding:1px 6px;border-radius:3px;color:#fff;background:#777}
 .medallion-verdict.v-passed{background:#1a7f37}.medallion-verdict.v-fixed{background:#0969da}
 .medallion-verdict.v-failed{background:#c62828}.medallion-verdict.v-blocked{background:#9a6700}
-.medallion-verdict.v-error{background:#6e4c9c}.medallion-verdict.v-waived{background:#8250df}
+.medallion-verdict.v-error{background:#6e4c9c}.medallion-verdict.v-not_evaluated{background:#57606a}.medallion-verdict.v-waived{background:#8250df}
 .medallion .soon{color:#9a6700;font-weight:bold}
 .medallion-detail{white-space:normal;font-family:sans-serif;font-size:13px;margin-bottom:8px}
 .medallion-detail ul.evidence{margin:0;padding-left:1.2em}.medallion-detail .key{font-weight:600}

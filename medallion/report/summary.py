@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from medallion.controls import FRAMEWORKS, framework_of
 from medallion.requirement import AREAS
 
-VERDICTS = ("passed", "failed", "fixed", "waived", "blocked", "error")
+VERDICTS = ("passed", "failed", "fixed", "waived", "blocked", "error", "not_evaluated")
 
 
 def by_area(records: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:
@@ -42,4 +42,4 @@ def framework_counts(records: Iterable[dict[str, Any]]) -> dict[str, Counter[str
 
 
 def compliant(counts: Counter[str]) -> bool:
-    return not any(counts.get(verdict) for verdict in ("failed", "blocked", "error"))
+    return not any(counts.get(verdict) for verdict in ("failed", "blocked", "error", "not_evaluated"))

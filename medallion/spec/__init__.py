@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from medallion.spec.areas import AreasSpec
 from medallion.spec.compute import ComputeSpec
 from medallion.spec.data_quality import DataQualitySpec
 from medallion.spec.estate import EstateNames
@@ -39,6 +40,7 @@ class Spec:
     security: SecuritySpec = field(default_factory=SecuritySpec)
     compute: ComputeSpec = field(default_factory=ComputeSpec)
     data_quality: DataQualitySpec = field(default_factory=DataQualitySpec)
+    areas: AreasSpec = field(default_factory=AreasSpec)
     waivers: tuple[Waiver, ...] = ()
     source: str = "medallion.toml"
     name: str = "default"  # the estate's name when the spec describes several
