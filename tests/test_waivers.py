@@ -68,7 +68,7 @@ def test_html_counts_waived_separately_per_area_and_framework(tmp_path):
     assert "<th>waived</th>" in html
     row = html[html.index('data-area="storage"'):].split("</tr>")[0]
     cells = [cell.split("<")[0] for cell in row.split('<td class="n">')[1:]]
-    assert cells == ["2", "2", "0", "1", "0", "0"]   # passed, failed, fixed, waived, blocked, error
+    assert cells == ["2", "2", "0", "1", "0", "0", "0"]   # passed, failed, fixed, waived, blocked, error, not_evaluated
     assert 'data-framework="CIS-Azure">checks: 0 passed, 1 failed, 0 fixed, 1 waived' in html
     assert 'data-status="active"' in html and "v-waived" in html
 
