@@ -31,7 +31,7 @@ demo: setup
 # notebook tests (marked `spark`) need Java: installed here from Debian when missing and run as root;
 # they share one JVM in one worker (--dist loadgroup). `pytest tests/ -m "not spark"` skips them.
 test: setup java
-	$(PY) -m pytest tests/ -n 2 --dist loadgroup -q
+	$(PY) -m pytest tests/ -n 2 --dist loadgroup -q --durations=15
 
 java:
 	@command -v java >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
