@@ -156,7 +156,7 @@ class Emulator:
         if is_arm:
             reply.headers = {**self._arm_headers(method, reply.status), **(reply.headers or {})}
         with self._lock:
-            self.requests.append({"method": method, "path": path, "status": reply.status})
+            self.requests.append({"method": method, "path": path, "query": split.query, "status": reply.status})
             if method in _WRITES and reply.status < 400:
                 self._save()
         return reply
