@@ -23,6 +23,7 @@ class Change:
     disruptive: bool = False    # may cut off people or pipelines that use the estate
     irreversible: bool = False  # can never be undone once applied
     opt_in: str = ""            # the flag or spec setting that allows it; "" means --fix suffices
+    undo: dict[str, Any] | None = None  # how --rollback restores it from the journal alone (rollback.py)
 
     def describe(self, *, short: bool = False) -> str:
         """One line: resource, field, before → after, and any warning."""
@@ -37,7 +38,7 @@ class Change:
         """Plain data for reports (survives pytest-xdist and JSON)."""
         return {"resource": self.resource, "field": self.field, "before": _plain(self.before),
                 "after": _plain(self.after), "disruptive": self.disruptive,
-                "irreversible": self.irreversible, "opt_in": self.opt_in,
+                "irreversible": self.irreversible, "opt_in": self.opt_in, "undo": self.undo,
                 "summary": self.describe(short=True)}
 
 

@@ -27,7 +27,7 @@ def entry(requirement_id: str, estate: str, change: Change, status: str) -> dict
     redacted = scrubbed["before"] != plain["before"] or scrubbed["after"] != plain["after"]
     return {"requirement": requirement_id, "estate": estate, "resource": scrubbed["resource"],
             "field": scrubbed["field"], "before": scrubbed["before"], "after": scrubbed["after"],
-            "reversible": not change.irreversible and not redacted,
+            "undo": plain["undo"], "reversible": not change.irreversible and not redacted and bool(change.undo),
             "why_not_reversible": _why_not(change, redacted), "status": status,
             "disruptive": change.disruptive, "summary": scrubbed["summary"],
             "at": _now()}
@@ -42,7 +42,9 @@ def _now() -> str:
 def _why_not(change: Change, redacted: bool) -> str:
     if change.irreversible:
         return "irreversible by nature (it can never be turned off once on)"
-    return "its before or after is a secret, redacted in the journal" if redacted else ""
+    if redacted:
+        return "its before or after is a secret, redacted in the journal"
+    return "" if change.undo else "its remediation does not yet record how to undo it"
 
 
 def document(run_id: str, estates: list[dict[str, str]], identity: str,

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from medallion.change import Change
+from medallion.undo import WORKSPACE_API, restore
 from medallion.desired import alerts, diagnostics
 from medallion.desired import monitoring_dashboard as views
 from medallion.observe import Estate
@@ -36,6 +37,7 @@ def create_log_analytics_workspace(estate: Estate, spec: Spec) -> list[Change]:
         return []
     days = spec.monitoring.retention_days
     return [Change(resource=mon.workspace_id, field="retentionInDays", before=kept, after=days,
+                   undo=restore(WORKSPACE_API, "properties.retentionInDays"),
                    apply=lambda: client.update(rg, name, {"properties": {"retentionInDays": days}}))]
 
 

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from medallion.change import Change
+from medallion.undo import NETWORK_API, created
 from medallion.desired import network
 from medallion.observe import Estate
 from medallion.spec import Spec
@@ -86,6 +87,9 @@ def _subnet_change(estate: Estate, name: str, live: dict[str, Any] | None, body:
     after = {k: body["properties"].get(k) for k in keys if body["properties"].get(k) is not None}
     return Change(resource=f"{sec.vnet_id}/subnets/{name}", field="subnet" if live is None else "; ".join(gaps),
                   before=before, after=after, disruptive=disruptive, opt_in=DISRUPTIVE if disruptive else "",
+                  undo=None if live else created(NETWORK_API, {"properties.addressPrefix": after.get("addressPrefix")},
+                                                 dependants=("properties.ipConfigurations",
+                                                             "properties.privateEndpoints")),
                   apply=lambda: client.begin_create_or_update(sec.rg, sec.vnet_name, name, body).result())
 
 

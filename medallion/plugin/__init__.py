@@ -11,6 +11,6 @@ pytest_plugins = [
     "medallion.plugin.runner",
     "medallion.plugin.outcomes",
     "medallion.plugin.waivers",
-    "medallion.plugin.results", "medallion.plugin.journal",
+    "medallion.plugin.results", "medallion.plugin.journal", "medallion.plugin.rollback",
     "medallion.plugin.redaction", "medallion.plugin.evidence", "medallion.plugin.html", "medallion.plugin.asbuilt",
 ]

@@ -13,6 +13,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="with --fix, also remediate checks a valid waiver covers (left alone otherwise)")
     group.addoption("--fix-journal", metavar="PATH",
                     help="with --fix, write the fix journal here (default reports/fix-journal-<UTC time>.json)")
+    group.addoption("--rollback", metavar="JOURNAL",
+                    help="undo a --fix run from its journal, last change first (with --plan: only show)")
     group.addoption("--plan", action="store_true",
                     help="show what --fix would change for each failing check; write nothing")
     group.addoption("--allow-disruptive", action="store_true",

@@ -1,0 +1,103 @@
+"""`--rollback JOURNAL`: undo a fix run, last change first, from its journal alone.
+
+Each reversible applied change is undone by read-merge-write: read the live resource; if the
+field no longer equals the journal's after, someone changed it since and it is left, said so. A
+resource the fix created is deleted only if it still matches what the fix made and nothing
+depends on it. Irreversible and redacted changes are listed as not undone. With `--plan` nothing
+is written. A rolled-back journal is marked, so a second rollback writes nothing.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from medallion.journal import KIND
+from medallion.undo import at, put
+
+
+class JournalError(ValueError):
+    """A journal that cannot be rolled back; the message is the one line to show."""
+
+
+def load(path: str, subscriptions: dict[str, str]) -> dict[str, Any]:
+    """The journal at `path`, checked: a journal, of these estates, not rolled back already."""
+    try:
+        journal = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise JournalError(f"--rollback {path}: not a readable JSON fix journal ({error.__class__.__name__}); "
+                           "pass a reports/fix-journal-*.json a --fix run wrote") from None
+    if not isinstance(journal, dict) or journal.get("kind") != KIND or not isinstance(journal.get("entries"), list):
+        raise JournalError(f"--rollback {path}: not a fix journal (no kind {KIND!r}); "
+                           "pass a reports/fix-journal-*.json a --fix run wrote")
+    for estate in journal.get("estates") or []:
+        if subscriptions.get(estate.get("name")) != estate.get("subscription"):
+            raise JournalError(f"--rollback {path}: the journal is of estate {estate.get('name')!r} in subscription "
+                               f"{estate.get('subscription')}, not this run's estate; pass the same --estate")
+    if journal.get("rolled_back"):
+        raise JournalError(f"--rollback {path}: already rolled back at {journal['rolled_back']}; nothing to do")
+    return journal
+
+
+def roll_back(journal: dict[str, Any], arms: dict[str, Any], *, plan: bool) -> list[str]:
+    """Undo (or, with plan, describe undoing) every entry, last first; one line per entry."""
+    lines = []
+    for entry in sorted(journal["entries"], key=lambda e: e["at"], reverse=True):
+        if entry["status"] != "applied":
+            continue
+        where = f"{entry['resource']}: {entry['field']}"
+        if not entry.get("reversible"):
+            lines.append(f"not undone: {where} ({entry.get('why_not_reversible') or 'not reversible'})")
+            continue
+        lines.append(_undo(entry, arms[entry["estate"]], where, plan))
+    return lines
+
+
+def _undo(entry: dict[str, Any], arm: Any, where: str, plan: bool) -> str:
+    undo, resource = entry["undo"], entry["resource"]
+    status, live = arm.request("GET", resource, api_version=undo["api_version"])
+    if status == 404:
+        return f"left: {where} (the resource is gone)"
+    if status >= 400:
+        return f"left: {where} (reading it answered {status})"
+    step = _restore if undo["kind"] == "restore" else _delete
+    return step(entry, live, where, plan, lambda method, body=None: arm.request(
+        method, resource, api_version=undo["api_version"], body=body))
+
+
+def _restore(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool, send: Callable[..., Any]) -> str:
+    path = entry["undo"]["path"]
+    if at(live, path) != entry["after"]:
+        return f"left: {where} (changed since the fix: now {json.dumps(at(live, path))}, the fix set {json.dumps(entry['after'])})"
+    if plan:
+        return f"would restore: {where}: {json.dumps(entry['after'])} -> {json.dumps(entry['before'])}"
+    put(live, path, entry["before"])
+    return _written(send("PUT", live), f"restored: {where}: {json.dumps(entry['before'])}", where)
+
+
+def _delete(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool, send: Callable[..., Any]) -> str:
+    undo = entry["undo"]
+    changed = [path for path, value in undo["match"].items() if at(live, path) != value]
+    if changed:
+        return f"kept: {where} (created by the fix, changed since: {', '.join(changed)})"
+    used = [path.rsplit(".", 1)[-1] for path in undo["dependants"] if at(live, path)]
+    if used:
+        return f"kept: {where} (created by the fix, in use: {', '.join(used)})"
+    if plan:
+        return f"would delete: {where} (created by the fix, unchanged, unused)"
+    return _written(send("DELETE"), f"deleted: {where} (created by the fix)", where)
+
+
+def _written(answer: tuple[int, Any], done: str, where: str) -> str:
+    status, payload = answer
+    if status < 400:
+        return done
+    message = ((payload or {}).get("error") or {}).get("message", "") if isinstance(payload, dict) else ""
+    return f"failed: {where} (answered {status}{': ' + message if message else ''})"
+
+
+def mark(path: str, journal: dict[str, Any]) -> None:
+    """Record in the journal that it was rolled back, so it is never rolled back twice."""
+    journal["rolled_back"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    Path(path).write_text(json.dumps(journal, indent=2))

@@ -1,0 +1,106 @@
+"""--rollback JOURNAL through the real SDKs against the emulator: the request log proves the writes."""
+from __future__ import annotations
+
+import json
+
+from suite import run_checks, scenario_with
+from test_monitoring_area import LAW, add, body_of, workspace
+
+from medallion.spec import SIM_SUBSCRIPTION
+
+VNET = LAW.split("/providers/")[0] + "/providers/Microsoft.Network/virtualNetworks/juicer-vnet"
+PUBLIC, ENDPOINTS = f"{VNET}/subnets/databricks-public", f"{VNET}/subnets/private-endpoints"
+
+
+def ids(state):
+    return {entry["id"].lower() for entry in json.loads(state.read_text())["arm"]}
+
+
+def edit(state, resource_id, change):
+    saved = json.loads(state.read_text())
+    change(body_of(saved, resource_id))
+    state.write_text(json.dumps(saved))
+
+
+def short_retention(tmp_path):
+    return scenario_with(tmp_path, lambda s: add(s, LAW, {**workspace(30), "tags": {"owner": "data-team"}}))
+
+
+def longer_wanted(tmp_path):
+    """An estate spec asking 60 days, so --fix raises the workspace's 30."""
+    spec = tmp_path / "estate.toml"
+    spec.write_text("[monitoring]\nretention_days = 60\n")
+    return ("--estate", str(spec))
+
+
+def test_rollback_restores_a_raised_retention_and_a_second_rollback_writes_nothing(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    fixed = run_checks(state, "-k", "MON-001", "--fix", "--fix-journal", str(journal),
+                       *longer_wanted(tmp_path), scenario=short_retention(tmp_path))
+    assert fixed.verdicts == {"MON-001": "fixed"} and journal.exists()
+    back = run_checks(state, "--rollback", str(journal), *longer_wanted(tmp_path))
+    assert back.status == 0, back.output
+    assert "restored: " in back.stdout and "retentionInDays: 30" in back.stdout
+    assert [w["method"] for w in back.writes] == ["PUT"]
+    kept = body_of(json.loads(state.read_text()), LAW)
+    assert kept["properties"]["retentionInDays"] == 30 and kept["tags"] == {"owner": "data-team"}
+    assert json.loads(journal.read_text())["rolled_back"]
+    again = run_checks(state, "--rollback", str(journal), *longer_wanted(tmp_path))
+    assert again.status != 0 and again.writes == []
+    assert "already rolled back" in again.output and "Traceback" not in again.output
+
+
+def test_rollback_leaves_a_field_the_user_changed_since_and_says_so(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "MON-001", "--fix", "--fix-journal", str(journal), *longer_wanted(tmp_path),
+               scenario=short_retention(tmp_path))
+    edit(state, LAW, lambda body: body["properties"].update(retentionInDays=90))
+    back = run_checks(state, "--rollback", str(journal), *longer_wanted(tmp_path))
+    assert back.writes == [] and f"left: {LAW}: retentionInDays (changed since the fix: now 90" in back.stdout
+    assert body_of(json.loads(state.read_text()), LAW)["properties"]["retentionInDays"] == 90
+
+
+def test_created_subnets_are_deleted_unless_in_use_and_the_plan_writes_nothing(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "SEC-001")                 # an audit: the pre-fix estate
+    before = ids(state)
+    run_checks(state, "-k", "SEC-003", "--fix", "--fix-journal", str(journal))
+    entries = json.loads(journal.read_text())["entries"]
+    created = {e["resource"].lower() for e in entries if e["reversible"] and e["before"] is None}
+    assert PUBLIC.lower() in created and not created & before
+    plan = run_checks(state, "--rollback", str(journal), "--plan")
+    assert plan.writes == [] and f"would delete: {PUBLIC}: subnet" in plan.stdout
+    assert f"kept: {ENDPOINTS}: subnet (created by the fix, in use: privateEndpoints)" in plan.stdout
+    assert "not undone: " in plan.stdout and "rolled_back" not in json.loads(journal.read_text())
+    back = run_checks(state, "--rollback", str(journal), *longer_wanted(tmp_path))
+    assert {w["method"] for w in back.writes} == {"DELETE"}, back.output
+    after = ids(state)
+    assert not (created - {ENDPOINTS.lower()}) & after     # restored: absent, as before the fix
+    assert ENDPOINTS.lower() in after
+
+
+def test_a_created_subnet_changed_since_is_kept(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "SEC-002", "--fix", "--fix-journal", str(journal))
+    edit(state, PUBLIC, lambda body: body["properties"].update(addressPrefix="10.139.0.0/19"))
+    back = run_checks(state, "--rollback", str(journal), *longer_wanted(tmp_path))
+    assert f"kept: {PUBLIC}: subnet (created by the fix, changed since: properties.addressPrefix)" in back.stdout
+    assert PUBLIC.lower() in ids(state) and all(w["path"].lower() != PUBLIC.lower() for w in back.writes)
+
+
+def test_bad_journals_get_one_line_and_nothing_written(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "MON-001", "--fix", "--fix-journal", str(journal), *longer_wanted(tmp_path),
+               scenario=short_retention(tmp_path))
+    other = json.loads(journal.read_text())
+    other["estates"][0]["subscription"] = "11111111-1111-1111-1111-111111111111"
+    cases = {"garbage.json": ("{not json", "not a readable JSON fix journal"),
+             "results.json": ("[]", "not a fix journal"),
+             "other.json": (json.dumps(other), f"not this run's estate")}
+    for name, (text, problem) in cases.items():
+        (tmp_path / name).write_text(text)
+        run = run_checks(state, "--rollback", str(tmp_path / name), *longer_wanted(tmp_path))
+        assert run.status != 0 and run.writes == [], run.output
+        assert problem in run.output and "Traceback" not in run.output
+    assert body_of(json.loads(state.read_text()), LAW)["properties"]["retentionInDays"] == 60
+    assert SIM_SUBSCRIPTION in journal.read_text()
