@@ -68,8 +68,9 @@ def _undo(entry: dict[str, Any], arm: Any, where: str, plan: bool) -> str:
 
 def _restore(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool, send: Callable[..., Any]) -> str:
     path = entry["undo"]["path"]
-    if at(live, path) != entry["after"]:
-        return f"left: {where} (changed since the fix: now {json.dumps(at(live, path))}, the fix set {json.dumps(entry['after'])})"
+    now = at(live, path)
+    if now != entry["after"]:
+        return f"left: {where} (changed since the fix: now {json.dumps(now)}, the fix set {json.dumps(entry['after'])})"
     if plan:
         return f"would restore: {where}: {json.dumps(entry['after'])} -> {json.dumps(entry['before'])}"
     put(live, path, entry["before"])
