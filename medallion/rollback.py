@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from medallion.cloud.errors import explain
 from medallion.journal import KIND
 from medallion.undo import at, put
 
@@ -62,8 +63,15 @@ def _undo(entry: dict[str, Any], arm: Any, where: str, plan: bool) -> str:
     if status >= 400:
         return f"left: {where} (reading it answered {status})"
     step = _restore if undo["kind"] == "restore" else _delete
-    return step(entry, live, where, plan, lambda method, body=None: arm.request(
-        method, resource, api_version=undo["api_version"], body=body))
+    return step(entry, live, where, plan, lambda method, body=None: _send(arm, method, resource, undo["api_version"], body))
+
+
+def _send(arm: Any, method: str, resource: str, api_version: str, body: Any) -> None:
+    """PUT or DELETE through the generic resources client, waiting for the long-running operation."""
+    if method == "PUT":
+        arm.put_by_id(resource, body, api_version=api_version)
+    else:
+        arm.resources.resources.begin_delete_by_id(resource, api_version=api_version).result()
 
 
 def _restore(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool, send: Callable[..., Any]) -> str:
@@ -74,7 +82,7 @@ def _restore(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool
     if plan:
         return f"would restore: {where}: {json.dumps(entry['after'])} -> {json.dumps(entry['before'])}"
     put(live, path, entry["before"])
-    return _written(send("PUT", live), f"restored: {where}: {json.dumps(entry['before'])}", where)
+    return _written(lambda: send("PUT", live), f"restored: {where}: {json.dumps(entry['before'])}", where)
 
 
 def _delete(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool, send: Callable[..., Any]) -> str:
@@ -87,15 +95,15 @@ def _delete(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool,
         return f"kept: {where} (created by the fix, in use: {', '.join(used)})"
     if plan:
         return f"would delete: {where} (created by the fix, unchanged, unused)"
-    return _written(send("DELETE"), f"deleted: {where} (created by the fix)", where)
+    return _written(lambda: send("DELETE"), f"deleted: {where} (created by the fix)", where)
 
 
-def _written(answer: tuple[int, Any], done: str, where: str) -> str:
-    status, payload = answer
-    if status < 400:
-        return done
-    message = ((payload or {}).get("error") or {}).get("message", "") if isinstance(payload, dict) else ""
-    return f"failed: {where} (answered {status}{': ' + message if message else ''})"
+def _written(write: Callable[[], Any], done: str, where: str) -> str:
+    try:
+        write()
+    except Exception as error:  # noqa: BLE001 - one line per change, never a stack trace
+        return f"failed: {where} ({explain(error, doing='writing it back')})"
+    return done
 
 
 def mark(path: str, journal: dict[str, Any]) -> None:
