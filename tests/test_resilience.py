@@ -7,20 +7,37 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from suite import REPO, WRITES, clean_env, run_checks
 
 OPT_INS = ("--allow-disruptive", "--allow-irreversible")
-FAULTS = ("--sim-latency-ms", "100", "--sim-throttle-rate", "0.1", "--sim-error-rate", "0.05")
+# Latency only slows the run; the throttling (429 + Retry-After) and the outages (503) are what could
+# change a verdict. Each costs a 1 s Retry-After, so the rates are low enough to keep the test short
+# while each run, hundreds of requests, still meets several of each (about 15 throttles expected).
+FAULTS = ("--sim-latency-ms", "20", "--sim-throttle-rate", "0.05", "--sim-error-rate", "0.03")
 
 
-def test_faults_change_no_verdict_and_fix_still_converges(tmp_path):
-    clean = run_checks(tmp_path / "clean.json")
-    faulty = run_checks(tmp_path / "faulty.json", *FAULTS)
-    assert faulty.verdicts == clean.verdicts, faulty.output
-    fixed = run_checks(tmp_path / "faulty.json", "--fix", *OPT_INS, *FAULTS)
+@pytest.fixture(scope="module")
+def faulty_runs(tmp_path_factory):
+    """One clean audit, then audit, --fix and audit again under faults, shared by the tests below."""
+    folder = tmp_path_factory.mktemp("faults")
+    clean = run_checks(folder / "clean.json")
+    faulty = run_checks(folder / "faulty.json", *FAULTS)
+    fixed = run_checks(folder / "faulty.json", "--fix", *OPT_INS, *FAULTS)
+    again = run_checks(folder / "faulty.json", *FAULTS)
+    return {"clean": clean, "faulty": faulty, "fixed": fixed, "again": again}
+
+
+def test_faults_change_no_verdict(faulty_runs):
+    assert faulty_runs["faulty"].verdicts == faulty_runs["clean"].verdicts, faulty_runs["faulty"].output
+
+
+def test_under_faults_fix_still_converges(faulty_runs):
+    fixed = faulty_runs["fixed"]
     assert "error" not in fixed.verdicts.values(), fixed.output
     assert fixed.status == 0, fixed.output
-    assert set(run_checks(tmp_path / "faulty.json", *FAULTS).verdicts.values()) == {"passed"}
+    assert set(faulty_runs["again"].verdicts.values()) == {"passed"}
 
 
 def test_an_unreachable_databricks_workspace_costs_seconds_and_says_so(tmp_path):
