@@ -1,12 +1,16 @@
 """How fast is an audit, and how many requests does it make? Prints figures; asserts nothing.
 
-For a full audit of the embedded estate at 0, 50 and 200 ms added latency per request, it prints
+For a full audit of the embedded estate at 0, 100 and 200 ms added latency per request, it prints
 wall time, requests served and requests per check, for the suite (one cached observer, areas
 prefetched concurrently) and for a naive baseline (`--naive-reads`: every check reads for itself,
-serially). Then what `-k security` pays (requests to Databricks, whether databricks.sdk was
-imported), and twenty estates in one run against twenty runs of one.
+serially). For the suite it also prints the sequential request rounds on the critical path (from
+the emulator's request log: a round is a maximal set of overlapping requests), the floor a run
+cannot beat (start-up + SDK imports + rounds x latency) and the suite's ratio to it. Then `--fix`
+of the half-finished estate: writes, sequential write rounds, wall time at `--fix-latency` and its
+ratio to the audit at that latency; what `-k security` pays (requests to Databricks, whether
+databricks.sdk was imported); and fifty estates in one run against one.
 
-    .venv/bin/python bench/benchmark.py [--latencies 0,50,200] [--estates 20]
+    .venv/bin/python bench/benchmark.py [--latencies 0,100,200] [--fix-latency 100] [--estates 50]
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,9 +38,23 @@ def audit(workdir: Path, *args: str, importtime: bool = False) -> dict[str, floa
     wall = time.perf_counter() - started
     requests = json.loads(state.read_text())["requests"] if state.exists() else []
     checks = len(json.loads(results.read_text())) if results.exists() else 0
-    return {"wall": wall, "requests": len(requests), "checks": checks,
+    writes = [r for r in requests if r["method"] not in ("GET", "HEAD")]
+    return {"wall": wall, "requests": len(requests), "checks": checks, "rounds": rounds(requests),
+            "writes": len(writes), "write_rounds": rounds(writes),
             "databricks_requests": sum(r["path"].startswith("/api/") for r in requests),
             "imports_databricks_sdk": "databricks.sdk" in proc.stderr if importtime else None}
+
+
+def rounds(requests: list[dict[str, Any]]) -> int:
+    """Sequential rounds on the critical path: overlapping requests (by the log's start and end)
+    share a round, so the count is the length of the chain of non-overlapping groups."""
+    count, end = 0, float("-inf")
+    for request in sorted(requests, key=lambda r: r["start"]):
+        if request["start"] > end:
+            count, end = count + 1, request["end"]
+        else:
+            end = max(end, request["end"])
+    return count
 
 
 def startup(workdir: Path) -> float:
@@ -70,19 +89,34 @@ def estates_spec(workdir: Path, count: int) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latencies", default="0,50,200")
-    parser.add_argument("--estates", type=int, default=20)
+    parser.add_argument("--latencies", default="0,100,200")
+    parser.add_argument("--fix-latency", type=int, default=100)
+    parser.add_argument("--estates", type=int, default=50)
     parser.add_argument("--lro-ms", type=int, default=1000, help="a realistic long-running operation time")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        print(f"start-up (no check run): {startup(workdir):.2f} s; "
-              f"importing the SDKs a full audit uses: {sdk_imports():.2f} s\n")
+        began, imports = startup(workdir), sdk_imports()
+        print(f"start-up (no check run): {began:.2f} s; importing the SDKs a full audit uses: {imports:.2f} s\n")
         print(f"{'full audit':<28} {'wall':>10} {'requests':>9} {'checks':>7} {'req/check':>10}")
+        audits = {}
         for latency in [int(x) for x in options.latencies.split(",")]:
             lat = ("--sim-latency-ms", str(latency))
-            print(row(f"suite, {latency} ms", audit(workdir, *lat)))
+            audits[latency] = suite = audit(workdir, *lat)
+            print(row(f"suite, {latency} ms", suite))
+            floor = began + imports + suite["rounds"] * latency / 1000
+            print(f"{'':<28} {suite['rounds']} sequential rounds; floor {floor:.2f} s; "
+                  f"suite/floor {suite['wall'] / floor:.2f}; "
+                  f"goal start-up+imports+5 round trips = {began + imports + 5 * latency / 1000:.2f} s")
             print(row(f"naive baseline, {latency} ms", audit(workdir, *lat, "--naive-reads")))
+        fix_latency = options.fix_latency
+        fixed = audit(workdir, "--sim-latency-ms", str(fix_latency), "--fix", "--allow-disruptive",
+                      "--allow-irreversible")
+        base = audits.get(fix_latency) or audit(workdir, "--sim-latency-ms", str(fix_latency))
+        print(f"\n--fix of the half-finished estate at {fix_latency} ms: {fixed['writes']} writes in "
+              f"{fixed['write_rounds']} sequential write rounds, {fixed['requests']} requests in "
+              f"{fixed['rounds']} rounds, {fixed['wall']:.2f} s = {fixed['wall'] / base['wall']:.2f}x "
+              f"the audit ({base['wall']:.2f} s)\n")
         for lro in (0, options.lro_ms):     # audit, then --fix of the fresh estate, operations taking `lro`
             slow = ("--sim-lro-ms", str(lro))
             print(row(f"audit, operations {lro} ms", audit(workdir, *slow)))
@@ -95,7 +129,8 @@ def main() -> None:
         one = audit(workdir, "-k", "storage or security")
         print(f"{options.estates} estates in one run (storage+security): {many['wall']:.2f} s, "
               f"{many['checks']} checks, {many['requests']} requests; one estate: {one['wall']:.2f} s, "
-              f"so {options.estates} separate runs ~ {one['wall'] * options.estates:.2f} s")
+              f"ratio {many['wall'] / one['wall']:.2f}x; "
+              f"{options.estates} separate runs ~ {one['wall'] * options.estates:.2f} s")
 
 
 if __name__ == "__main__":

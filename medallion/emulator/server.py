@@ -143,7 +143,11 @@ class Emulator:
 
     # --- requests -------------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: Any, raw: bytes) -> Reply:
-        """Answer one request: authenticate, authorise, inject faults, dispatch, log, save."""
+        """Answer one request: authenticate, authorise, inject faults, dispatch, log, save.
+
+        The log keeps each request's wall-clock start and end, so the benchmark can tell which
+        requests overlapped and count the sequential rounds on the critical path."""
+        started = time.time()
         split = urlsplit(target)
         path = clean_path(split.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
@@ -156,7 +160,8 @@ class Emulator:
         if is_arm:
             reply.headers = {**self._arm_headers(method, reply.status), **(reply.headers or {})}
         with self._lock:
-            self.requests.append({"method": method, "path": path, "query": split.query, "status": reply.status})
+            self.requests.append({"method": method, "path": path, "query": split.query, "status": reply.status,
+                                  "start": round(started, 6), "end": round(time.time(), 6)})
             if method in _WRITES and reply.status < 400:
                 self._save()
         return reply
