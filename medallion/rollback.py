@@ -77,12 +77,23 @@ def _send(arm: Any, method: str, resource: str, api_version: str, body: Any) -> 
 def _restore(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool, send: Callable[..., Any]) -> str:
     path = entry["undo"]["path"]
     now = at(live, path)
-    if now != entry["after"]:
+    if _folded(now) != _folded(entry["after"]):
         return f"left: {where} (changed since the fix: now {json.dumps(now)}, the fix set {json.dumps(entry['after'])})"
     if plan:
         return f"would restore: {where}: {json.dumps(entry['after'])} -> {json.dumps(entry['before'])}"
     put(live, path, entry["before"])
     return _written(lambda: send("PUT", live), f"restored: {where}: {json.dumps(entry['before'])}", where)
+
+
+def _folded(value: Any) -> Any:
+    """ARM ids compare without case: Key Vault hands back the VNet rule ids the fix sent in lower case."""
+    if isinstance(value, str):
+        return value.lower() if value.startswith("/subscriptions/") else value
+    if isinstance(value, list):
+        return [_folded(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _folded(item) for key, item in value.items()}
+    return value
 
 
 def _delete(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool, send: Callable[..., Any]) -> str:

@@ -10,6 +10,13 @@ from typing import Any
 
 NETWORK_API = "2023-09-01"
 WORKSPACE_API = "2022-10-01"
+# the versions the SDK clients of the remediations read and write these resources with
+STORAGE_API = "2026-09-01"
+PRIVATE_DNS_API = "2024-06-01"
+AUTOMATION_API = "2024-10-23"
+KEYVAULT_API = "2026-05-15"
+ACTION_GROUP_API = "2023-01-01"
+ALERT_API = {"metric": "2018-03-01", "log": "2023-12-01", "activity": "2020-10-01"}
 
 
 def restore(api_version: str, path: str) -> dict[str, Any]:
@@ -28,8 +35,11 @@ def at(body: Any, path: str) -> Any:
 
 
 def put(body: dict[str, Any], path: str, value: Any) -> None:
-    """Set the value at a dotted path, creating the dicts on the way."""
+    """Set the value at a dotted path, creating the dicts on the way; None removes it (it was absent)."""
     *parents, last = path.split(".")
     for key in parents:
         body = body.setdefault(key, {})
-    body[last] = value
+    if value is None:
+        body.pop(last, None)
+    else:
+        body[last] = value

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from medallion.change import Change
-from medallion.undo import WORKSPACE_API, restore
+from medallion.undo import ACTION_GROUP_API, ALERT_API, WORKSPACE_API, created, restore
 from medallion.desired import alerts, diagnostics
 from medallion.desired import monitoring_dashboard as views
 from medallion.observe import Estate
@@ -31,6 +31,7 @@ def create_log_analytics_workspace(estate: Estate, spec: Spec) -> list[Change]:
         body = {"location": spec.estate.location,
                 "properties": {"sku": {"name": "PerGB2018"}, "retentionInDays": days}}
         return [Change(resource=mon.workspace_id, field="workspace", before=None, after={"retentionInDays": days},
+                       undo=created(WORKSPACE_API, {"properties.retentionInDays": days}),
                        apply=lambda: client.begin_create_or_update(rg, name, body).result())]
     kept = int(alerts.props(live).get("retentionInDays") or 0)
     if kept >= spec.monitoring.retention_days:
@@ -55,7 +56,9 @@ def configure_action_group(estate: Estate, spec: Spec) -> list[Change]:
                                         "emailReceivers": [r.get("emailAddress") for r in
                                                            alerts.props(live).get("emailReceivers") or []]}
     after = {"enabled": True, "emailReceivers": [r["emailAddress"] for r in body["properties"]["emailReceivers"]]}
+    # an existing group's before is a summary, not its body: only a group the fix created is undone
     return [Change(resource=mon.action_group_id, field="action group", before=before, after=after,
+                   undo=created(ACTION_GROUP_API, {"properties.enabled": True}) if live is None else None,
                    apply=lambda: client.create_or_update(spec.estate.resource_group, want.action_group, body))]
 
 
@@ -81,6 +84,7 @@ def _diagnostic_change(estate: Estate, spec: Spec, target: diagnostics.Target) -
     client = estate.arm.resources.resources
     return [Change(resource=setting_id, field="categories sent", before=None if setting is None else _sent(setting),
                    after=(_sent(setting) if setting else []) + sorted(c["name"] for c in lacking),
+                   undo=created(INSIGHTS_API, {"properties.workspaceId": workspace_id}) if setting is None else None,
                    apply=lambda: client.begin_create_or_update_by_id(setting_id, api_version=INSIGHTS_API,
                                                                      parameters=body).result())]
 
@@ -149,8 +153,9 @@ def _alert_change(live: dict[str, Any] | None, body: dict[str, Any], kind: alert
     if live is not None and _writable(live) == body:
         return []
     before = None if live is None else _summary(live, kind)
+    undo = created(ALERT_API[kind], {"properties.enabled": alerts.props(body).get("enabled")}) if live is None else None
     return [Change(resource=resource, field="enabled, action groups", before=before, after=_summary(body, kind),
-                   apply=apply)]
+                   undo=undo, apply=apply)]
 
 
 def _writable(alert: dict[str, Any]) -> dict[str, Any]:
@@ -176,6 +181,7 @@ def add_monitoring_dashboard(estate: Estate, spec: Spec) -> list[Change]:
     dashboard_id = spec.resource_id("Microsoft.Portal/dashboards", name)
     return [Change(resource=dashboard_id, field="views", before=None if live is None else "missing",
                    after=[v.title for v in lacking],  # written generic: the portal SDK empties chart parts
+                   undo=created(PORTAL_API, {"location": spec.estate.location}) if live is None else None,
                    apply=lambda: estate.arm.put_by_id(dashboard_id, body, api_version=PORTAL_API))]
 
 

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from medallion.change import Change
-from medallion.undo import NETWORK_API, created
+from medallion.undo import NETWORK_API, KEYVAULT_API, PRIVATE_DNS_API, STORAGE_API, created, restore
 from medallion.desired import network
 from medallion.observe import Estate
 from medallion.spec import Spec
@@ -31,6 +31,8 @@ def create_vnet(estate: Estate, spec: Spec) -> list[Change]:
                 "properties": {"addressSpace": {"addressPrefixes": list(net.address_space)}}}
         return [Change(resource=sec.vnet_id, field="virtualNetwork", before=None,
                        after={"addressPrefixes": list(net.address_space)},
+                       undo=created(NETWORK_API, {"properties.addressSpace.addressPrefixes": list(net.address_space)},
+                                    dependants=("properties.subnets",)),
                        apply=lambda: client.begin_create_or_update(sec.rg, sec.vnet_name, body).result())]
     have = list(((live.get("properties") or {}).get("addressSpace") or {}).get("addressPrefixes") or [])
     missing = [p for p in net.address_space if p not in have]
@@ -73,6 +75,7 @@ def _nsg(estate: Estate, spec: Spec, name: str, changes: list[Change]) -> str:
         client = estate.arm.network.network_security_groups
         changes.append(Change(resource=nsg_id, field="networkSecurityGroup", before=None,
                               after={"securityRules": "service defaults"},
+                              undo=created(NETWORK_API, {}, dependants=("properties.subnets", "properties.networkInterfaces")),
                               apply=lambda: client.begin_create_or_update(
                                   sec.rg, name, {"location": spec.estate.location}).result()))
     return nsg_id
@@ -131,6 +134,7 @@ def _zone_and_link(estate: Estate, spec: Spec, zone: str, zone_id: str) -> list[
     zones, links = estate.arm.privatedns.private_zones, estate.arm.privatedns.virtual_network_links
     if sec.dns_zone(zone) is None:
         changes.append(Change(resource=zone_id, field="privateDnsZone", before=None, after={"location": "global"},
+                              undo=created(PRIVATE_DNS_API, {"location": "global"}),
                               apply=lambda: zones.begin_create_or_update(sec.rg, zone, {"location": "global"}).result()))
     if not any(network.same_id(((l.get("properties") or {}).get("virtualNetwork") or {}).get("id"), sec.vnet_id)
                for l in sec.zone_links(zone)):
@@ -138,6 +142,7 @@ def _zone_and_link(estate: Estate, spec: Spec, zone: str, zone_id: str) -> list[
         body = {"location": "global", "properties": {"virtualNetwork": {"id": sec.vnet_id}, "registrationEnabled": False}}
         changes.append(Change(resource=f"{zone_id}/virtualNetworkLinks/{link}", field="virtualNetworkLink",
                               before=None, after={"virtualNetwork": sec.vnet_name, "registrationEnabled": False},
+                              undo=created(PRIVATE_DNS_API, {"properties.virtualNetwork.id": sec.vnet_id}),
                               apply=lambda: links.begin_create_or_update(sec.rg, zone, link, body).result()))
     return changes
 
@@ -152,6 +157,9 @@ def _endpoint_change(estate: Estate, spec: Spec, want: network.EndpointWant, sub
     return Change(resource=spec.resource_id("Microsoft.Network/privateEndpoints", want.name), field="privateEndpoint",
                   before=None, after={"target": want.target_name, "groupIds": [want.group],
                                       "subnet": subnet_id.rsplit("/", 1)[-1]},
+                  # a connection someone added by hand means the endpoint is in use: it is kept
+                  undo=created(NETWORK_API, {"properties.subnet.id": subnet_id},
+                               dependants=("properties.manualPrivateLinkServiceConnections",)),
                   apply=lambda: client.begin_create_or_update(sec.rg, want.name, body).result())
 
 
@@ -168,6 +176,7 @@ def _zone_group_change(estate: Estate, endpoint: str, groups: list[dict[str, Any
     return Change(resource=f"{spec_endpoint_id(estate, endpoint)}/privateDnsZoneGroups/{network.ZONE_GROUP}",
                   field="privateDnsZoneConfigs", before=[c.get("name") for c in configs[:-1]] or None,
                   after=[c.get("name") for c in configs],
+                  undo=created(NETWORK_API, {}) if live is None else None,
                   apply=lambda: client.begin_create_or_update(sec.rg, endpoint, network.ZONE_GROUP, body).result())
 
 
@@ -188,7 +197,7 @@ def lock_down_storage_network(estate: Estate, spec: Spec) -> list[Change]:
     def write(props: dict[str, Any]) -> Any:
         return client.update(storage.rg, storage.account_name, {"properties": props})
     return _lock_down(spec, storage.account_id, account.get("properties") or {}, "Microsoft.Storage", write,
-                      single_ip_bare=True)
+                      single_ip_bare=True, api_version=STORAGE_API)
 
 
 def lock_down_vault_network(estate: Estate, spec: Spec) -> list[Change]:
@@ -203,11 +212,13 @@ def lock_down_vault_network(estate: Estate, spec: Spec) -> list[Change]:
     def write(props: dict[str, Any]) -> Any:
         return client.update(sec.rg, sec.vault_name, {"properties": props})
     return _lock_down(spec, sec.vault_id, vault.get("properties") or {}, "Microsoft.KeyVault", write,
-                      single_ip_bare=False)
+                      single_ip_bare=False, api_version=KEYVAULT_API)
 
 
 def _lock_down(spec: Spec, resource: str, props: dict[str, Any], service: str, write: Any, *,
-               single_ip_bare: bool) -> list[Change]:
+               single_ip_bare: bool, api_version: str) -> list[Change]:
+    """The allow list carries the whole networkAcls as before and after, so a rollback can put it
+    back; the lock-down spans two fields (defaultAction, publicNetworkAccess) and is not undone."""
     access = spec.security.access
     live = props.get("networkAcls") or {}
     subnets = network.subnets_for(spec, service)
@@ -215,7 +226,8 @@ def _lock_down(spec: Spec, resource: str, props: dict[str, Any], service: str, w
     changes = []
     if merged != live:
         changes.append(Change(resource=resource, field="networkAcls (allow list)",
-                              before=_rules(live), after=_rules(merged),
+                              before=live or None, after=merged,
+                              undo=restore(api_version, "properties.networkAcls"),
                               apply=lambda: write({"networkAcls": merged})))
     public = network.target_access(props, access.public_network_access, bool(access.runner_address))
     locked = {**merged, "defaultAction": "Deny"}
@@ -228,7 +240,3 @@ def _lock_down(spec: Spec, resource: str, props: dict[str, Any], service: str, w
                               disruptive=True, opt_in=DISRUPTIVE, apply=lambda: write(body)))
     return changes
 
-
-def _rules(acls: dict[str, Any]) -> dict[str, Any]:
-    return {"bypass": acls.get("bypass"), "ipRules": [r.get("value") for r in acls.get("ipRules") or []],
-            "virtualNetworkRules": [str(r.get("id", "")).rsplit("/", 1)[-1] for r in acls.get("virtualNetworkRules") or []]}

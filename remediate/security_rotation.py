@@ -14,6 +14,7 @@ from medallion.change import Change
 from medallion.desired import rotation
 from medallion.observe import Estate
 from medallion.spec import Spec
+from medallion.undo import AUTOMATION_API, created, restore
 
 
 def create_automation_account(estate: Estate, spec: Spec) -> list[Change]:
@@ -27,6 +28,7 @@ def create_automation_account(estate: Estate, spec: Spec) -> list[Change]:
                 "properties": {"sku": {"name": "Basic"}}}
         return [Change(resource=sec.automation_id, field="automationAccount", before=None,
                        after={"sku": "Basic", "identity": "SystemAssigned"},
+                       undo=created(AUTOMATION_API, {"identity.type": "SystemAssigned"}),
                        apply=lambda: client.create_or_update(sec.rg, sec.automation_name, body))]
     identity = live.get("identity") or {}
     kind = str(identity.get("type") or "None")
@@ -59,6 +61,7 @@ def publish_rotation_runbook(estate: Estate, spec: Spec) -> list[Change]:
         client = estate.arm.automation.runbook
         changes.append(Change(resource=f"{sec.automation_id}/runbooks/{want.runbook}", field="runbook", before=None,
                               after={"runbookType": "Python", "runtimeEnvironment": want.runtime_environment},
+                              undo=created(AUTOMATION_API, {"properties.runbookType": "Python"}),
                               apply=lambda: client.create_or_update(sec.rg, sec.automation_name, want.runbook, body)))
     elif not rotation.is_python(runbook, want.runtime_environment):
         return []   # a runbook of another kind under our name: the check says what to do
@@ -114,6 +117,7 @@ def _repair_schedule(estate: Estate, spec: Spec, ours: dict[str, Any] | None,
     schedule_id = f"{sec.automation_id}/schedules/{want.schedule}"
     if ours is not None and _only_disabled(ours, want.every_days):
         return [Change(resource=schedule_id, field="isEnabled", before=False, after=True,
+                       undo=restore(AUTOMATION_API, "properties.isEnabled"),
                        apply=lambda: client.schedule.update(sec.rg, sec.automation_name, want.schedule,
                                                             {"properties": {"isEnabled": True}}))]
     changes = []
@@ -129,6 +133,8 @@ def _repair_schedule(estate: Estate, spec: Spec, ours: dict[str, Any] | None,
     # the start time is taken when the change is applied: it must lie a few minutes ahead
     changes.append(Change(resource=schedule_id, field="schedule", before=None,
                           after={"frequency": "Day", "interval": want.every_days},
+                          # a schedule that replaced the user's one is not undone: the old one is gone
+                          undo=created(AUTOMATION_API, {"properties.interval": want.every_days}) if ours is None else None,
                           apply=lambda: client.schedule.create_or_update(
                               sec.rg, sec.automation_name, want.schedule,
                               rotation.schedule_body(want.schedule, want.every_days))))
@@ -142,4 +148,5 @@ def _link(estate: Estate, spec: Spec) -> Change:
     client = estate.arm.automation.job_schedule
     return Change(resource=f"{sec.automation_id}/jobSchedules/{job_id}", field="jobSchedule", before=None,
                   after={"runbook": want.runbook, "schedule": want.schedule},
+                  undo=created(AUTOMATION_API, {}),
                   apply=lambda: client.create(sec.rg, sec.automation_name, job_id, body))

@@ -14,6 +14,7 @@ from medallion.desired import dashboard, inventory, lifecycle
 from medallion.observe import Estate
 from medallion.observe.common import PORTAL_API
 from medallion.spec import Spec
+from medallion.undo import STORAGE_API, created, restore
 
 
 def apply_lifecycle_rules(estate: Estate, spec: Spec) -> list[Change]:
@@ -25,6 +26,7 @@ def apply_lifecycle_rules(estate: Estate, spec: Spec) -> list[Change]:
         return []
     live = storage.management_policy()
     rules = copy.deepcopy(lifecycle.rules_of(live))
+    original = copy.deepcopy(rules)
     before = {rule["name"]: copy.deepcopy(rule) for rule in rules}
     for layer, want in spec.storage.lifecycle.items():
         if lifecycle.layer_gaps(rules, layer, want):
@@ -38,8 +40,10 @@ def apply_lifecycle_rules(estate: Estate, spec: Spec) -> list[Change]:
         return []
     client = estate.arm.storage.management_policies
     body = {"properties": {"policy": {"rules": rules}}}
+    # before and after are the whole rule list, the body value a rollback puts back
+    undo = created(STORAGE_API, {}) if live is None else restore(STORAGE_API, "properties.policy.rules")
     return [Change(resource=f"{storage.account_id}/managementPolicies/default", field="policy.rules",
-                   before={name: before.get(name) for name in changed}, after=changed,
+                   before=None if live is None else original, after=rules, undo=undo,
                    apply=lambda: client.create_or_update(storage.rg, storage.account_name, "default", body))]
 
 
@@ -76,6 +80,7 @@ def add_daily_inventory(estate: Estate, spec: Spec) -> list[Change]:
         client = estate.arm.storage.blob_containers
         changes.append(Change(resource=f"{storage.account_id}/blobServices/default/containers/{want.container}",
                               field="container", before=None, after={"publicAccess": "None"},
+                              undo=created(STORAGE_API, {"properties.publicAccess": "None"}),
                               apply=lambda: client.create(storage.rg, storage.account_name, want.container,
                                                           {"properties": {"publicAccess": "None"}})))
     live = storage.inventory_policy()
@@ -89,6 +94,7 @@ def add_daily_inventory(estate: Estate, spec: Spec) -> list[Change]:
     changes.append(Change(resource=f"{storage.account_id}/inventoryPolicies/default",
                           field=f"policy.rules[{inventory.RULE_NAME}]" + ("" if enabled else " and policy.enabled"),
                           before=None, after=inventory.our_rule(want),
+                          undo=created(STORAGE_API, {"properties.policy.enabled": True}) if live is None else None,
                           apply=lambda: client.create_or_update(storage.rg, storage.account_name, "default", body)))
     return changes
 
@@ -118,7 +124,8 @@ def _retention(estate: Estate, field: str, days: int) -> list[Change]:
     props[field] = wanted
     client = estate.arm.storage.blob_services
     return [Change(resource=f"{storage.account_id}/blobServices/default", field=field,
-                   before=current or None, after=wanted,
+                   before=(service.get("properties") or {}).get(field), after=wanted,
+                   undo=restore(STORAGE_API, f"properties.{field}"),
                    apply=lambda: client.set_service_properties(storage.rg, storage.account_name,
                                                                {"properties": props}))]
 
@@ -140,6 +147,7 @@ def create_lifecycle_dashboard(estate: Estate, spec: Spec) -> list[Change]:
     body = dashboard.dashboard_body(spec.estate.location, name, parts)
     dashboard_id = spec.resource_id("Microsoft.Portal/dashboards", name)
     return [Change(resource=dashboard_id, field="dashboard", before=None, after={"parts": len(parts)},
+                   undo=created(PORTAL_API, {"location": spec.estate.location}),
                    # written generic: azure-mgmt-portal's models empty every non-markdown part
                    apply=lambda: estate.arm.put_by_id(dashboard_id, body, api_version=PORTAL_API))]
 
