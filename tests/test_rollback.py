@@ -10,6 +10,8 @@ from medallion.spec import SIM_SUBSCRIPTION
 
 VNET = LAW.split("/providers/")[0] + "/providers/Microsoft.Network/virtualNetworks/juicer-vnet"
 PUBLIC, ENDPOINTS = f"{VNET}/subnets/databricks-public", f"{VNET}/subnets/private-endpoints"
+STORAGE = LAW.split("/providers/")[0] + "/providers/Microsoft.Storage/storageAccounts/tbwajuicerstorage"
+BLOB_PE = LAW.split("/providers/")[0] + "/providers/Microsoft.Network/privateEndpoints/tbwajuicerstorage-blob-pe"
 
 
 def ids(state):
@@ -71,12 +73,11 @@ def test_created_subnets_are_deleted_unless_in_use_and_the_plan_writes_nothing(t
     plan = run_checks(state, "--rollback", str(journal), "--plan")
     assert plan.writes == [] and f"would delete: {PUBLIC}: subnet" in plan.stdout
     assert f"kept: {ENDPOINTS}: subnet (created by the fix, in use: privateEndpoints)" in plan.stdout
-    assert "not undone: " in plan.stdout and "rolled_back" not in json.loads(journal.read_text())
+    assert f"would delete: {BLOB_PE}: privateEndpoint" in plan.stdout
+    assert "rolled_back" not in json.loads(journal.read_text())
     back = run_checks(state, "--rollback", str(journal), *longer_wanted(tmp_path))
     assert {w["method"] for w in back.writes} == {"DELETE"}, back.output
-    after = ids(state)
-    assert not (created - {ENDPOINTS.lower()}) & after     # restored: absent, as before the fix
-    assert ENDPOINTS.lower() in after
+    assert not created & ids(state)     # restored: absent, as before the fix (endpoints went before their subnet)
 
 
 def test_a_created_subnet_changed_since_is_kept(tmp_path):
@@ -104,3 +105,49 @@ def test_bad_journals_get_one_line_and_nothing_written(tmp_path):
         assert problem in run.output and "Traceback" not in run.output
     assert body_of(json.loads(state.read_text()), LAW)["properties"]["retentionInDays"] == 60
     assert SIM_SUBSCRIPTION in journal.read_text()
+
+
+ARM_AREAS = ("microsoft.storage/", "microsoft.keyvault/", "microsoft.network/", "microsoft.insights/",
+             "microsoft.operationalinsights/", "microsoft.portal/", "microsoft.automation/")
+# maintained by the service, not the fix: a policy's write time, an emptied connection list, a blob service's sku
+SERVER_SET = {"lastModifiedTime": True, "privateEndpointConnections": [], "sku": True}
+
+
+def arm_bodies(state):
+    """The storage, monitoring and security resources' bodies, without what the service maintains itself."""
+    return {entry["id"].lower(): _without_server_set(entry["body"]) for entry in json.loads(state.read_text())["arm"]
+            if any(area in entry["id"].lower() for area in ARM_AREAS)}
+
+
+def _without_server_set(body):
+    props = {k: v for k, v in (body.get("properties") or {}).items() if SERVER_SET.get(k) not in (True, v)}
+    return {**{k: v for k, v in body.items() if k != "sku"}, "properties": props}
+
+
+def test_a_full_fix_rolled_back_leaves_storage_monitoring_and_security_as_before(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "STO-001")                 # an audit: the pre-fix estate
+    before = arm_bodies(state)
+    fixed = run_checks(state, "--fix", "--fix-journal", str(journal))
+    assert arm_bodies(state) != before and journal.exists(), fixed.output
+    back = run_checks(state, "--rollback", str(journal))
+    assert back.status == 0 and "left: " not in back.stdout and "kept: " not in back.stdout, back.output
+    assert arm_bodies(state) == before
+    undone = [line for line in back.stdout.splitlines() if line.startswith("not undone: ")]
+    assert undone and all("/providers/" not in line or "published content" in line for line in undone), undone
+    journal.write_text(json.dumps({**json.loads(journal.read_text()), "rolled_back": None}))
+    again = run_checks(state, "--rollback", str(journal))
+    assert again.writes == [] and "deleted: " not in again.stdout and "restored: " not in again.stdout, again.output
+
+
+def test_a_created_private_endpoint_with_a_connection_added_since_is_kept(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "SEC-003 or SEC-004", "--fix", "--fix-journal", str(journal))
+    edit(state, BLOB_PE, lambda body: body["properties"].update(manualPrivateLinkServiceConnections=[
+        {"name": "analyst", "properties": {"privateLinkServiceId": STORAGE, "groupIds": ["blob"]}}]))
+    back = run_checks(state, "--rollback", str(journal))
+    kept = [line for line in back.stdout.splitlines() if line.startswith(f"kept: {BLOB_PE}:")]
+    assert kept == [f"kept: {BLOB_PE}: privateEndpoint (created by the fix, in use: manualPrivateLinkServiceConnections)"]
+    assert BLOB_PE.lower() in ids(state) and all(w["path"].lower() != BLOB_PE.lower() for w in back.writes)
+    assert f"kept: {ENDPOINTS}: subnet (created by the fix, in use: privateEndpoints)" in back.stdout
+    assert f"kept: {VNET}: virtualNetwork (created by the fix, in use: subnets)" in back.stdout
