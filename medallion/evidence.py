@@ -47,10 +47,16 @@ def from_message(message: str) -> dict[str, str]:
 
 
 class NotObserved(Exception):
-    """The check's subject could not be observed: nothing to judge, so no verdict of pass or fail."""
+    """The check's subject could not be observed: nothing to judge, so no verdict of pass or fail.
+    `fix_observes`: the check's own fix is what produces the subject (DQ-004's fix runs the
+    quality task that never ran), so --fix may run it; no other not-evaluated check is fixed."""
+
+    def __init__(self, missing: str, *, fix_observes: bool = False) -> None:
+        super().__init__(missing)
+        self.fix_observes = fix_observes
 
 
-def not_observed(missing: str) -> NoReturn:
+def not_observed(missing: str, *, fix_observes: bool = False) -> NoReturn:
     """Stop the check as `not_evaluated`, with one line saying what was missing. Called where a
     loop over resources would otherwise pass because it found none."""
-    raise NotObserved(missing)
+    raise NotObserved(missing, fix_observes=fix_observes)

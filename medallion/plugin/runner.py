@@ -53,8 +53,10 @@ class Run:
             return self.not_evaluated("the estate has no such area")
         try:
             failure = self.evaluate(self.requirement, self.args)
-        except NotObserved as missing:
-            return self.not_evaluated(str(missing))
+        except NotObserved as missing:   # judged under --plan/--fix only when its fix produces the subject
+            if not (missing.fix_observes and self.requirement.fix and self.context.mode != "audit"):
+                return self.not_evaluated(str(missing))
+            failure = f"Not evaluated: {missing}"
         waiver = note_waiver(self.item, waiver_for(self.item, self.requirement.id), passed=failure is None)
         if failure is None:
             return record(self.item, Verdict.PASSED)
@@ -106,7 +108,10 @@ class Run:
             self.fail(Verdict.BLOCKED, f"{failure}\nBlocked by {blocker}, which could not be fixed; "
                                        "fix that first.")
         applied, held = self.apply(self.requirement)
-        after = self.evaluate(self.requirement, {**self.args, "estate": self.estate().fresh()})
+        try:
+            after = self.evaluate(self.requirement, {**self.args, "estate": self.estate().fresh()})
+        except NotObserved as missing:   # its fix ran but still left nothing to judge
+            after = f"still not evaluated: {missing}"
         record(self.item, Verdict.FIXED if after is None else Verdict.FAILED, changes=applied, held=held)
         if after is not None:
             self.fail(Verdict.FAILED, f"{failure}\nFix failed: {_why_not(after, applied, held)}")
