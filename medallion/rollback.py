@@ -8,6 +8,7 @@ is written. A rolled-back journal is marked, so a second rollback writes nothing
 """
 from __future__ import annotations
 
+import copy
 import json
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, Callable
 
 from medallion.cloud.errors import explain
 from medallion.journal import KIND
-from medallion.undo import at, put
+from medallion.undo import at, folded, put, unmerge
 
 
 class JournalError(ValueError):
@@ -41,8 +42,11 @@ def load(path: str, subscriptions: dict[str, str]) -> dict[str, Any]:
     return journal
 
 
-def roll_back(journal: dict[str, Any], arms: dict[str, Any], *, plan: bool) -> list[str]:
-    """Undo (or, with plan, describe undoing) every entry, last first; one line per entry."""
+def roll_back(journal: dict[str, Any], estates: dict[str, Any], *, plan: bool) -> list[str]:
+    """Undo (or, with plan, describe undoing) every entry, last first; one line per entry.
+    `estates` maps each estate's name to its (unread) Estate: its `arm`, and its workspace client."""
+    from medallion.rollback_databricks import WORKSPACE_KINDS, undo_in_workspace
+
     lines = []
     for entry in sorted(journal["entries"], key=lambda e: e["at"], reverse=True):
         if entry["status"] != "applied":
@@ -50,8 +54,10 @@ def roll_back(journal: dict[str, Any], arms: dict[str, Any], *, plan: bool) -> l
         where = f"{entry['resource']}: {entry['field']}"
         if not entry.get("reversible"):
             lines.append(f"not undone: {where} ({entry.get('why_not_reversible') or 'not reversible'})")
-            continue
-        lines.append(_undo(entry, arms[entry["estate"]], where, plan))
+        elif entry["undo"]["kind"] in WORKSPACE_KINDS:
+            lines.append(undo_in_workspace(entry, estates[entry["estate"]], where, plan))
+        else:
+            lines.append(_undo(entry, estates[entry["estate"]].arm, where, plan))
     return lines
 
 
@@ -62,7 +68,7 @@ def _undo(entry: dict[str, Any], arm: Any, where: str, plan: bool) -> str:
         return f"left: {where} (the resource is gone)"
     if status >= 400:
         return f"left: {where} (reading it answered {status})"
-    step = _restore if undo["kind"] == "restore" else _delete
+    step = _delete if undo["kind"] == "created" else _restore
     return step(entry, live, where, plan, lambda method, body=None: _send(arm, method, resource, undo["api_version"], body))
 
 
@@ -74,26 +80,44 @@ def _send(arm: Any, method: str, resource: str, api_version: str, body: Any) -> 
         arm.resources.resources.begin_delete_by_id(resource, api_version=api_version).result()
 
 
+def _fields(entry: dict[str, Any]) -> list[tuple[str, str, Any, Any, Any]]:
+    """(name, path, item key or None, before, after) of each field the entry restores."""
+    undo = entry["undo"]
+    if undo["kind"] == "restore":
+        return [(entry["field"], undo["path"], undo.get("key"), entry["before"], entry["after"])]
+    keys = undo.get("keys") or {}
+    return [(name, path, keys.get(name), (entry["before"] or {}).get(name), (entry["after"] or {}).get(name))
+            for name, path in undo["paths"].items()]
+
+
 def _restore(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool, send: Callable[..., Any]) -> str:
-    path = entry["undo"]["path"]
-    now = at(live, path)
-    if _folded(now) != _folded(entry["after"]):
-        return f"left: {where} (changed since the fix: now {json.dumps(now)}, the fix set {json.dumps(entry['after'])})"
+    """Every field back to its before, or none: a field changed since leaves them all, named."""
+    body, changed, kept = copy.deepcopy(live), [], []
+    for name, path, key, before, after in _fields(entry):
+        now = at(live, path)
+        named = f"{name} " if entry["undo"]["kind"] == "fields" else ""
+        if key is None:
+            if folded(now) != folded(after):
+                changed.append(f"{named}now {brief(now)}, the fix set {brief(after)}")
+            put(body, path, before)
+            continue
+        value, items, added = unmerge(now or [], before, after or [], key)
+        changed += [f"{named}item {item}" for item in items]
+        kept += [f"{named}item {item}" for item in added]
+        put(body, path, value if value or before is not None else None)
+    if changed:
+        return f"left: {where} (changed since the fix: {'; '.join(changed)})"
+    if body == live:
+        return f"unchanged: {where} (already as before the fix)"
+    since = f" (kept, added since: {'; '.join(kept)})" if kept else ""
     if plan:
-        return f"would restore: {where}: {json.dumps(entry['after'])} -> {json.dumps(entry['before'])}"
-    put(live, path, entry["before"])
-    return _written(lambda: send("PUT", live), f"restored: {where}: {json.dumps(entry['before'])}", where)
+        return f"would restore: {where}: {brief(entry['after'])} -> {brief(entry['before'])}{since}"
+    return written(lambda: send("PUT", body), f"restored: {where}: {brief(entry['before'])}{since}", where)
 
 
-def _folded(value: Any) -> Any:
-    """ARM ids compare without case: Key Vault hands back the VNet rule ids the fix sent in lower case."""
-    if isinstance(value, str):
-        return value.lower() if value.startswith("/subscriptions/") else value
-    if isinstance(value, list):
-        return [_folded(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _folded(item) for key, item in value.items()}
-    return value
+def brief(value: Any, limit: int = 200) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _delete(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool, send: Callable[..., Any]) -> str:
@@ -106,10 +130,10 @@ def _delete(entry: dict[str, Any], live: dict[str, Any], where: str, plan: bool,
         return f"kept: {where} (created by the fix, in use: {', '.join(used)})"
     if plan:
         return f"would delete: {where} (created by the fix, unchanged, unused)"
-    return _written(lambda: send("DELETE"), f"deleted: {where} (created by the fix)", where)
+    return written(lambda: send("DELETE"), f"deleted: {where} (created by the fix)", where)
 
 
-def _written(write: Callable[[], Any], done: str, where: str) -> str:
+def written(write: Callable[[], Any], done: str, where: str) -> str:
     try:
         write()
     except Exception as error:  # noqa: BLE001 - one line per change, never a stack trace

@@ -36,8 +36,12 @@ def create_layer_cluster(estate: Estate, spec: Spec, layer: str) -> list[Change]
         return []
     body = compute.new_cluster_body(spec, name, version)
     client = estate.compute.client()
+    undo: dict[str, Any] = {"kind": "cluster_created"}   # its id is known once created
+
+    def apply() -> None:
+        undo["cluster_id"] = _create_stopped(client, body)
     return [Change(resource=f"cluster {name}", field="cluster (created, terminated, pinned)", before=None,
-                   after=body, apply=lambda: _create_stopped(client, body))]
+                   after=body, undo=undo, apply=apply)]
 
 
 def _create_stopped(client: Any, body: dict[str, Any]) -> str:
@@ -69,6 +73,7 @@ def _masked_update(estate: Estate, cluster: dict[str, Any], fields: dict[str, An
 
     return Change(resource=f"cluster {cluster['cluster_name']} ({cluster_id})", field=",".join(sorted(fields)),
                   before={f: cluster.get(f) for f in fields}, after=fields, apply=apply,
+                  undo={"kind": "cluster_fields", "cluster_id": cluster_id},
                   disruptive=disruptive, opt_in="--allow-disruptive" if disruptive else "")
 
 
@@ -130,7 +135,8 @@ def pin_layer_cluster(estate: Estate, spec: Spec, layer: str) -> list[Change]:
         return []
     client, cluster_id = estate.compute.client(), cluster["cluster_id"]
     return [Change(resource=f"cluster {cluster['cluster_name']} ({cluster_id})", field="pinned",
-                   before=False, after=True, apply=lambda: client.clusters.pin(cluster_id))]
+                   before=False, after=True, undo={"kind": "cluster_pin", "cluster_id": cluster_id},
+                   apply=lambda: client.clusters.pin(cluster_id))]
 
 
 def point_job_at_layer_cluster(estate: Estate, spec: Spec, layer: str) -> list[Change]:
@@ -159,4 +165,5 @@ def update_job_tasks(estate: Estate, job: dict[str, Any], tasks: list[dict[str, 
         client.jobs.update(job_id, new_settings=JobSettings(tasks=[Task.from_dict(t) for t in tasks]))
 
     return Change(resource=f"job {job_id} ({(job.get('settings') or {}).get('name')})", field=field,
-                  before=before or None, after={t["task_key"]: t for t in tasks}, apply=apply)
+                  before=before or None, after={t["task_key"]: t for t in tasks}, apply=apply,
+                  undo={"kind": "job_tasks", "job_id": job_id})

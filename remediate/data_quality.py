@@ -22,7 +22,7 @@ def import_quality_notebook(estate: Estate, spec: Spec, layer: str) -> list[Chan
     found = estate.data_quality.notebook_source(path)
     if found is not None and (found["object_type"] != "NOTEBOOK" or found.get("language") == "PYTHON"):
         return []
-    return [_import(estate, path, layer, before=None if found is None else found.get("language"))]
+    return [_import(estate, path, layer, found)]
 
 
 def refresh_quality_notebook(estate: Estate, spec: Spec, layer: str) -> list[Change]:
@@ -31,22 +31,45 @@ def refresh_quality_notebook(estate: Estate, spec: Spec, layer: str) -> list[Cha
     found = estate.data_quality.notebook_source(path)
     if found is None or found.get("source") is None or quality.is_current(found["source"], layer):
         return []
-    return [_import(estate, path, layer, before=f"sha256 {quality.digest(found['source'])}")]
+    return [_import(estate, path, layer, found)]
 
 
-def _import(estate: Estate, path: str, layer: str, *, before: Any) -> Change:
+def _import(estate: Estate, path: str, layer: str, found: dict[str, Any] | None) -> Change:
+    """Its before is the replaced notebook's language, digest and source (the rollback imports
+    it again); the folders the import creates are noted when applied (the rollback removes them
+    if they are empty again)."""
     source = quality.project_notebook(layer)
     client = estate.data_quality.client()
+    digest = quality.digest(source)
+    undo: dict[str, Any] = {"kind": "notebook", "path": path, "sha256": digest}
 
     def apply() -> None:
         from databricks.sdk.service.workspace import ImportFormat, Language
 
+        undo["folders"] = _missing_folders(client, posixpath.dirname(path))
         client.workspace.mkdirs(posixpath.dirname(path))
         client.workspace.import_(path, content=base64.b64encode(source.encode()).decode(),
                                  format=ImportFormat.SOURCE, language=Language.PYTHON, overwrite=True)
 
+    before = None if found is None else {"language": found.get("language"), "sha256": quality.digest(found["source"] or ""),
+                                         "source": found["source"]}
     return Change(resource=f"notebook {path}", field="source", before=before,
-                  after=f"the project's {layer} notebook (sha256 {quality.digest(source)})", apply=apply)
+                  after=f"the project's {layer} notebook (sha256 {digest})", undo=undo, apply=apply)
+
+
+def _missing_folders(client: Any, folder: str) -> list[str]:
+    """The folders `mkdirs(folder)` is about to create, innermost first."""
+    from databricks.sdk.errors import NotFound
+
+    missing = []
+    while folder not in ("/", ""):
+        try:
+            client.workspace.get_status(folder)
+            break
+        except NotFound:
+            missing.append(folder)
+            folder = posixpath.dirname(folder)
+    return missing
 
 
 def add_quality_task(estate: Estate, spec: Spec, layer: str) -> list[Change]:

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from medallion.change import Change
-from medallion.undo import ACTION_GROUP_API, ALERT_API, WORKSPACE_API, created, restore
+from medallion.undo import ACTION_GROUP_API, ALERT_API, WORKSPACE_API, at, created, fields, restore
 from medallion.desired import alerts, diagnostics
 from medallion.desired import monitoring_dashboard as views
 from medallion.observe import Estate
@@ -52,14 +52,17 @@ def configure_action_group(estate: Estate, spec: Spec) -> list[Change]:
         return []
     body = alerts.group_body(live, want)
     client = estate.arm.monitor.action_groups
-    before = None if live is None else {"enabled": alerts.props(live).get("enabled"),
-                                        "emailReceivers": [r.get("emailAddress") for r in
-                                                           alerts.props(live).get("emailReceivers") or []]}
-    after = {"enabled": True, "emailReceivers": [r["emailAddress"] for r in body["properties"]["emailReceivers"]]}
-    # an existing group's before is a summary, not its body: only a group the fix created is undone
-    return [Change(resource=mon.action_group_id, field="action group", before=before, after=after,
-                   undo=created(ACTION_GROUP_API, {"properties.enabled": True}) if live is None else None,
+    # before and after are the body values: a rollback takes back the receivers the fix added
+    # (by name) and keeps any added since
+    before = None if live is None else {name: alerts.props(live).get(name) for name in _GROUP_FIELDS}
+    after = {name: body["properties"].get(name) for name in _GROUP_FIELDS}
+    undo = created(ACTION_GROUP_API, {"properties.enabled": True}) if live is None else fields(
+        ACTION_GROUP_API, {name: f"properties.{name}" for name in _GROUP_FIELDS}, keys={"emailReceivers": "name"})
+    return [Change(resource=mon.action_group_id, field="action group", before=before, after=after, undo=undo,
                    apply=lambda: client.create_or_update(spec.estate.resource_group, want.action_group, body))]
+
+
+_GROUP_FIELDS = ("enabled", "emailReceivers")
 
 
 def send_diagnostics_to_workspace(estate: Estate, spec: Spec) -> list[Change]:
@@ -82,11 +85,21 @@ def _diagnostic_change(estate: Estate, spec: Spec, target: diagnostics.Target) -
     body = diagnostics.merged(setting, lacking, workspace_id)
     setting_id = f"{target.id}/providers/Microsoft.Insights/diagnosticSettings/{name}"
     client = estate.arm.resources.resources
-    return [Change(resource=setting_id, field="categories sent", before=None if setting is None else _sent(setting),
-                   after=(_sent(setting) if setting else []) + sorted(c["name"] for c in lacking),
-                   undo=created(INSIGHTS_API, {"properties.workspaceId": workspace_id}) if setting is None else None,
+    # an existing setting's before and after are its log and metric entries: a rollback takes back
+    # the entries the fix added or switched on and keeps any added since
+    undo = created(INSIGHTS_API, {"properties.workspaceId": workspace_id}) if setting is None else fields(
+        INSIGHTS_API, {"logs": "properties.logs", "metrics": "properties.metrics"},
+        keys={"logs": ("category", "categoryGroup"), "metrics": "category"})
+    return [Change(resource=setting_id, field="categories sent",
+                   before=None if setting is None else _entries(setting),
+                   after=_entries(body) if setting else _sent(body), undo=undo,
                    apply=lambda: client.begin_create_or_update_by_id(setting_id, api_version=INSIGHTS_API,
                                                                      parameters=body).result())]
+
+
+def _entries(setting: dict[str, Any]) -> dict[str, Any]:
+    p = setting.get("properties") or {}
+    return {"logs": p.get("logs"), "metrics": p.get("metrics")}
 
 
 def _sent(setting: dict[str, Any]) -> list[str]:
@@ -152,10 +165,26 @@ def _alert_change(live: dict[str, Any] | None, body: dict[str, Any], kind: alert
                   apply: Any) -> list[Change]:
     if live is not None and _writable(live) == body:
         return []
-    before = None if live is None else _summary(live, kind)
-    undo = created(ALERT_API[kind], {"properties.enabled": alerts.props(body).get("enabled")}) if live is None else None
-    return [Change(resource=resource, field="enabled, action groups", before=before, after=_summary(body, kind),
-                   undo=undo, apply=apply)]
+    if live is None:
+        return [Change(resource=resource, field="enabled, action groups", before=None, after=_summary(body, kind),
+                       undo=created(ALERT_API[kind], {"properties.enabled": alerts.props(body).get("enabled")}),
+                       apply=apply)]
+    # before and after are the body values (webhook properties included: one holding a token is
+    # redacted in the journal, and the change is then not undone); actions merge by action group
+    paths = {name: path for name, path in _ROUTING[kind].items() if at(body, path) != at(live, path)}
+    if not paths:
+        return []
+    keys = {"actions": "" if kind == "log" else "actionGroupId"}   # a log alert lists bare ids
+    return [Change(resource=resource, field=", ".join(paths), before={n: at(live, p) for n, p in paths.items()},
+                   after={n: at(body, p) for n, p in paths.items()}, apply=apply,
+                   undo=fields(ALERT_API[kind], paths, keys={n: k for n, k in keys.items() if n in paths}))]
+
+
+# what routing (and, for the capacity alert, tightening) writes, per alert kind
+_ROUTING: dict[str, dict[str, str]] = {
+    "metric": {"enabled": "properties.enabled", "actions": "properties.actions", "criteria": "properties.criteria"},
+    "log": {"enabled": "properties.enabled", "actions": "properties.actions.actionGroups"},
+    "activity": {"enabled": "properties.enabled", "actions": "properties.actions.actionGroups"}}
 
 
 def _writable(alert: dict[str, Any]) -> dict[str, Any]:
@@ -179,9 +208,14 @@ def add_monitoring_dashboard(estate: Estate, spec: Spec) -> list[Change]:
         return []
     body = views.with_views(live, lacking, ids, spec.estate.location, name)
     dashboard_id = spec.resource_id("Microsoft.Portal/dashboards", name)
-    return [Change(resource=dashboard_id, field="views", before=None if live is None else "missing",
-                   after=[v.title for v in lacking],  # written generic: the portal SDK empties chart parts
-                   undo=created(PORTAL_API, {"location": spec.estate.location}) if live is None else None,
+    # an existing dashboard's before and after are its lenses: a rollback puts them back whole,
+    # only while they are as the fix left them (parts have no key to merge by)
+    undo = created(PORTAL_API, {"location": spec.estate.location}) if live is None else restore(
+        PORTAL_API, "properties.lenses")
+    return [Change(resource=dashboard_id, field="views" if live is None else "lenses (views added)",
+                   before=None if live is None else at(live, "properties.lenses"),
+                   after=[v.title for v in lacking] if live is None else at(body, "properties.lenses"),
+                   undo=undo,  # written generic: the portal SDK empties chart parts
                    apply=lambda: estate.arm.put_by_id(dashboard_id, body, api_version=PORTAL_API))]
 
 

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from medallion.change import Change
-from medallion.undo import NETWORK_API, KEYVAULT_API, PRIVATE_DNS_API, STORAGE_API, created, restore
+from medallion.undo import NETWORK_API, KEYVAULT_API, PRIVATE_DNS_API, STORAGE_API, created, fields, restore
 from medallion.desired import network
 from medallion.observe import Estate
 from medallion.spec import Spec
@@ -43,6 +43,8 @@ def create_vnet(estate: Estate, spec: Spec) -> list[Change]:
     body = copy.deepcopy(live)
     body["properties"]["addressSpace"] = {"addressPrefixes": have + missing}
     return [Change(resource=sec.vnet_id, field="addressSpace.addressPrefixes", before=have, after=have + missing,
+                   # a rollback takes back the prefixes the fix added and keeps any added since
+                   undo=restore(NETWORK_API, "properties.addressSpace.addressPrefixes", keyed=True),
                    apply=lambda: client.begin_create_or_update(sec.rg, sec.vnet_name, body).result())]
 
 
@@ -88,11 +90,15 @@ def _subnet_change(estate: Estate, name: str, live: dict[str, Any] | None, body:
     keys = ("addressPrefix", "delegations", "networkSecurityGroup", "serviceEndpoints", "privateEndpointNetworkPolicies")
     before = {k: (live.get("properties") or {}).get(k) for k in keys} if live else None
     after = {k: body["properties"].get(k) for k in keys if body["properties"].get(k) is not None}
+    # an existing subnet's settings go back together; delegations and service endpoints merge by
+    # name and service, so ones added since stay
+    undo = fields(NETWORK_API, {k: f"properties.{k}" for k in after},
+                  keys={"delegations": "name", "serviceEndpoints": "service"}) if live else created(
+        NETWORK_API, {"properties.addressPrefix": after.get("addressPrefix")},
+        dependants=("properties.ipConfigurations", "properties.privateEndpoints"))
     return Change(resource=f"{sec.vnet_id}/subnets/{name}", field="subnet" if live is None else "; ".join(gaps),
                   before=before, after=after, disruptive=disruptive, opt_in=DISRUPTIVE if disruptive else "",
-                  undo=None if live else created(NETWORK_API, {"properties.addressPrefix": after.get("addressPrefix")},
-                                                 dependants=("properties.ipConfigurations",
-                                                             "properties.privateEndpoints")),
+                  undo=undo,
                   apply=lambda: client.begin_create_or_update(sec.rg, sec.vnet_name, name, body).result())
 
 
@@ -174,9 +180,10 @@ def _zone_group_change(estate: Estate, endpoint: str, groups: list[dict[str, Any
     body = {"properties": {"privateDnsZoneConfigs": configs}}
     client = estate.arm.network.private_dns_zone_groups
     return Change(resource=f"{spec_endpoint_id(estate, endpoint)}/privateDnsZoneGroups/{network.ZONE_GROUP}",
-                  field="privateDnsZoneConfigs", before=[c.get("name") for c in configs[:-1]] or None,
-                  after=[c.get("name") for c in configs],
-                  undo=created(NETWORK_API, {}) if live is None else None,
+                  field="privateDnsZoneConfigs", before=configs[:-1] if live is not None else None, after=configs,
+                  # a rollback takes back the config the fix added (by name) and keeps any added since
+                  undo=created(NETWORK_API, {}) if live is None else restore(NETWORK_API, "properties.privateDnsZoneConfigs",
+                                                                                key="name"),
                   apply=lambda: client.begin_create_or_update(sec.rg, endpoint, network.ZONE_GROUP, body).result())
 
 
@@ -218,7 +225,7 @@ def lock_down_vault_network(estate: Estate, spec: Spec) -> list[Change]:
 def _lock_down(spec: Spec, resource: str, props: dict[str, Any], service: str, write: Any, *,
                single_ip_bare: bool, api_version: str) -> list[Change]:
     """The allow list carries the whole networkAcls as before and after, so a rollback can put it
-    back; the lock-down spans two fields (defaultAction, publicNetworkAccess) and is not undone."""
+    back; the lock-down's two fields (defaultAction, publicNetworkAccess) are undone together."""
     access = spec.security.access
     live = props.get("networkAcls") or {}
     subnets = network.subnets_for(spec, service)
@@ -234,9 +241,11 @@ def _lock_down(spec: Spec, resource: str, props: dict[str, Any], service: str, w
     if live.get("defaultAction") != "Deny" or public != (props.get("publicNetworkAccess") or "Enabled"):
         body = {"networkAcls": locked, "publicNetworkAccess": public}
         changes.append(Change(resource=resource, field="networkAcls.defaultAction, publicNetworkAccess",
-                              before={"defaultAction": live.get("defaultAction") or "Allow",
-                                      "publicNetworkAccess": props.get("publicNetworkAccess") or "Enabled"},
+                              before={"defaultAction": live.get("defaultAction"),
+                                      "publicNetworkAccess": props.get("publicNetworkAccess")},
                               after={"defaultAction": "Deny", "publicNetworkAccess": public},
+                              undo=fields(api_version, {"defaultAction": "properties.networkAcls.defaultAction",
+                                                        "publicNetworkAccess": "properties.publicNetworkAccess"}),
                               disruptive=True, opt_in=DISRUPTIVE, apply=lambda: write(body)))
     return changes
 

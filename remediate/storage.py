@@ -14,7 +14,7 @@ from medallion.desired import dashboard, inventory, lifecycle
 from medallion.observe import Estate
 from medallion.observe.common import PORTAL_API
 from medallion.spec import Spec
-from medallion.undo import STORAGE_API, created, restore
+from medallion.undo import STORAGE_API, at, created, fields, restore
 
 
 def apply_lifecycle_rules(estate: Estate, spec: Spec) -> list[Change]:
@@ -91,10 +91,15 @@ def add_daily_inventory(estate: Estate, spec: Spec) -> list[Change]:
     rules = [r for r in rules if r.get("name") != inventory.RULE_NAME] + [inventory.our_rule(want)]
     body = {"properties": {"policy": {"enabled": True, "type": "Inventory", "rules": rules}}}
     client = estate.arm.storage.blob_inventory_policies
+    # an existing policy's before and after are its enabled flag and rules: a rollback takes back
+    # our rule (by name) and keeps any added since
+    undo = created(STORAGE_API, {"properties.policy.enabled": True}) if live is None else fields(
+        STORAGE_API, {"enabled": "properties.policy.enabled", "rules": "properties.policy.rules"}, keys={"rules": "name"})
     changes.append(Change(resource=f"{storage.account_id}/inventoryPolicies/default",
                           field=f"policy.rules[{inventory.RULE_NAME}]" + ("" if enabled else " and policy.enabled"),
-                          before=None, after=inventory.our_rule(want),
-                          undo=created(STORAGE_API, {"properties.policy.enabled": True}) if live is None else None,
+                          before=None if live is None else {"enabled": at(live, "properties.policy.enabled"),
+                                                            "rules": inventory.inventory_rules(live)},
+                          after=inventory.our_rule(want) if live is None else {"enabled": True, "rules": rules}, undo=undo,
                           apply=lambda: client.create_or_update(storage.rg, storage.account_name, "default", body)))
     return changes
 

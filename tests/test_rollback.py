@@ -109,8 +109,10 @@ def test_bad_journals_get_one_line_and_nothing_written(tmp_path):
 
 ARM_AREAS = ("microsoft.storage/", "microsoft.keyvault/", "microsoft.network/", "microsoft.insights/",
              "microsoft.operationalinsights/", "microsoft.portal/", "microsoft.automation/")
-# maintained by the service, not the fix: a policy's write time, an emptied connection list, a blob service's sku
-SERVER_SET = {"lastModifiedTime": True, "privateEndpointConnections": [], "sku": True}
+# maintained by the service, not the fix: a policy's write time, an emptied connection or peering
+# list, a blob service's sku, the state of the last operation
+SERVER_SET = {"lastModifiedTime": True, "privateEndpointConnections": [], "sku": True, "virtualNetworkPeerings": [],
+              "provisioningState": True}
 
 
 def arm_bodies(state):
@@ -120,24 +122,59 @@ def arm_bodies(state):
 
 
 def _without_server_set(body):
-    props = {k: v for k, v in (body.get("properties") or {}).items() if SERVER_SET.get(k) not in (True, v)}
+    props = {k: _receivers(k, v) for k, v in (body.get("properties") or {}).items() if SERVER_SET.get(k) not in (True, v)}
     return {**{k: v for k, v in body.items() if k != "sku"}, "properties": props}
 
 
-def test_a_full_fix_rolled_back_leaves_storage_monitoring_and_security_as_before(tmp_path):
+def _receivers(name, value):
+    """An action group's receivers carry a `status` the service reports."""
+    if not name.endswith("Receivers") or not isinstance(value, list):
+        return value
+    return [{k: v for k, v in receiver.items() if k != "status"} for receiver in value]
+
+
+def test_a_full_fix_rolled_back_leaves_every_arm_body_and_the_workspace_as_before(tmp_path):
     state, journal = tmp_path / "s.json", tmp_path / "j.json"
     run_checks(state, "-k", "STO-001")                 # an audit: the pre-fix estate
-    before = arm_bodies(state)
-    fixed = run_checks(state, "--fix", "--fix-journal", str(journal))
-    assert arm_bodies(state) != before and journal.exists(), fixed.output
+    before, workspace = arm_bodies(state), databricks_state(state)
+    fixed = run_checks(state, "--fix", "--allow-disruptive", "--fix-journal", str(journal))
+    assert arm_bodies(state) != before and databricks_state(state) != workspace and journal.exists(), fixed.output
+    plan = run_checks(state, "--rollback", str(journal), "--plan")
+    assert plan.writes == [] and "would restore: " in plan.stdout and "would delete: " in plan.stdout, plan.output
     back = run_checks(state, "--rollback", str(journal))
     assert back.status == 0 and "left: " not in back.stdout and "kept: " not in back.stdout, back.output
     assert arm_bodies(state) == before
+    assert databricks_state(state) == workspace
+    assert "networkAcls.defaultAction, publicNetworkAccess: " in back.stdout   # the lock-down, undone
     undone = [line for line in back.stdout.splitlines() if line.startswith("not undone: ")]
-    assert undone and all("/providers/" not in line or "published content" in line for line in undone), undone
+    assert all("published content" in line for line in undone), undone
     journal.write_text(json.dumps({**json.loads(journal.read_text()), "rolled_back": None}))
     again = run_checks(state, "--rollback", str(journal))
     assert again.writes == [] and "deleted: " not in again.stdout and "restored: " not in again.stdout, again.output
+
+
+# what the workspace fills in itself: created clusters' ids and times, server-side defaults
+CLUSTER_RUNTIME = ("state", "state_message", "start_time", "terminated_time", "termination_reason",
+                   "last_restarted_time", "spark_context_id", "default_tags")
+SERVER_DEFAULTS = {"run_if": "ALL_SUCCESS", "timeout_seconds": 0, "email_notifications": {}}
+
+
+def _cluster_default(cluster, name):
+    """The values the workspace gives a cluster spec that leaves them out (clusters/create and edit)."""
+    defaults = {"driver_node_type_id": cluster.get("node_type_id"), "enable_elastic_disk": True,
+                "azure_attributes": {"first_on_demand": 1, "availability": "ON_DEMAND_AZURE", "spot_bid_max_price": -1.0}}
+    return name in defaults and cluster[name] == defaults[name]
+
+
+def databricks_state(state):
+    """Clusters, jobs and workspace objects, without what the workspace maintains itself."""
+    saved = json.loads(state.read_text())["databricks"]
+    clusters = {c["cluster_id"]: {k: v for k, v in c.items() if k not in CLUSTER_RUNTIME and not _cluster_default(c, k)}
+                for c in saved["clusters"]}
+    jobs = {j["job_id"]: {**j, "settings": {**j["settings"], "tasks": [
+        {k: v for k, v in task.items() if SERVER_DEFAULTS.get(k, object()) != v}
+        for task in j["settings"].get("tasks") or []]}} for j in saved["jobs"]}
+    return {"clusters": clusters, "jobs": jobs, "workspace": {w["path"]: w for w in saved["workspace"]}}
 
 
 def test_a_created_private_endpoint_with_a_connection_added_since_is_kept(tmp_path):

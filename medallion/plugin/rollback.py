@@ -25,12 +25,14 @@ class Rollback:
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session: pytest.Session) -> bool:
         from medallion.cloud.connections import Connections
+        from medallion.observe import Estate
 
         context = self.config.stash[CONTEXT]
-        arms = {spec.name: Connections(spec, sim_url=context.sim_url, sim_token=context.sim_token).arm
-                for spec in context.specs()}
+        # unread estates: Resource Manager now, the Databricks workspace only if an entry needs it
+        estates = {spec.name: Estate(spec, Connections(spec, sim_url=context.sim_url, sim_token=context.sim_token))
+                   for spec in context.specs()}
         plan = context.mode == "plan"
-        self.lines = roll_back(self.journal, arms, plan=plan)
+        self.lines = roll_back(self.journal, estates, plan=plan)
         if not plan:
             mark(self.path, self.journal)
         session.items = []

@@ -250,7 +250,13 @@ class Clusters:
         return {}
 
     def permanent_delete(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-        del self._by_id[self._find(require(body, "cluster_id"))["cluster_id"]]
+        """Refused while pinned, as the real service does ("Cannot delete pinned cluster ...
+        Please ask an admin to unpin the cluster first."): unpin, then delete."""
+        cluster = self._find(require(body, "cluster_id"))
+        if cluster.get("pinned_by_user_name"):
+            raise invalid(f"Cannot delete pinned cluster {cluster['cluster_id']}. "
+                          "Please ask an admin to unpin the cluster first.")
+        del self._by_id[cluster["cluster_id"]]
         return {}
 
     def start(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
