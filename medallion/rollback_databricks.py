@@ -26,6 +26,8 @@ from medallion.undo import holds
 
 WORKSPACE_KINDS = frozenset({"cluster_created", "cluster_fields", "cluster_pin", "job_tasks", "notebook"})
 LIVE_STATES = ("PENDING", "RUNNING", "RESIZING", "RESTARTING")
+TASK_DEFAULTS = frozenset({"run_if", "timeout_seconds", "email_notifications", "webhook_notifications",
+                           "notification_settings"})
 
 
 def undo_in_workspace(entry: dict[str, Any], estate: Any, where: str, plan: bool) -> str:
@@ -64,7 +66,7 @@ def _created_cluster(entry: dict[str, Any], client: Any, where: str, plan: bool)
     live = _cluster(client, cluster_id) if cluster_id else None
     if live is None:
         return f"left: {where} (the cluster is gone)"
-    changed = [name for name, value in (entry["after"] or {}).items() if not holds(live.get(name), value)]
+    changed = [name for name, value in (entry["after"] or {}).items() if live.get(name) != value]
     if changed:
         return f"kept: {where} ({cluster_id}: created by the fix, changed since: {', '.join(changed)})"
     if live.get("state") in LIVE_STATES:
@@ -88,7 +90,7 @@ def _cluster_fields(entry: dict[str, Any], client: Any, where: str, plan: bool) 
     if live is None:
         return f"left: {where} (the cluster is gone)"
     before, after = entry["before"] or {}, entry["after"] or {}
-    changed = sorted(name for name, value in after.items() if not holds(live.get(name), value))
+    changed = sorted(name for name, value in after.items() if live.get(name) != value)
     back = {name: before.get(name) for name in after if name not in changed}
     note = f" (left, changed since the fix: {', '.join(changed)})" if changed else ""
     if not back:
@@ -134,7 +136,7 @@ def _job_tasks(entry: dict[str, Any], client: Any, where: str, plan: bool) -> st
         return f"left: {where} (the job is gone)"
     live = {t.get("task_key"): t for t in (job.get("settings") or {}).get("tasks") or []}
     before, after = entry["before"] or {}, entry["after"] or {}
-    changed = sorted(key for key, task in after.items() if key in live and not holds(live[key], task))
+    changed = sorted(key for key, task in after.items() if key in live and not _same_task(live[key], task))
     removed = [key for key in after if key in live and key not in before]
     needing = sorted(key for key, task in live.items() if key not in after
                      and any(d.get("task_key") in removed for d in task.get("depends_on") or []))
@@ -149,6 +151,12 @@ def _job_tasks(entry: dict[str, Any], client: Any, where: str, plan: bool) -> st
     if plan:
         return f"would restore: {where} ({what})"
     return written(lambda: _update_tasks(client, job_id, restored, removed), f"restored: {where} ({what})", where)
+
+
+def _same_task(live: dict[str, Any], wrote: dict[str, Any]) -> bool:
+    """Still the task the fix wrote: every field as written, nothing added but the defaults the
+    service fills in (jobs/get shows them for fields the writer left out)."""
+    return holds(live, wrote) and set(live) - set(wrote) <= TASK_DEFAULTS
 
 
 def _update_tasks(client: Any, job_id: int, tasks: list[dict[str, Any]], removed: list[str]) -> None:

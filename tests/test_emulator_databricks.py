@@ -171,6 +171,16 @@ def test_missing_cluster_is_not_found_on_get_and_bad_request_elsewhere(w):
         w.clusters.get(LAYER_CLUSTER)
 
 
+def test_a_pinned_cluster_is_permanently_deleted_only_once_unpinned(w):
+    w.clusters.pin(LAYER_CLUSTER)
+    with pytest.raises(InvalidParameterValue, match="Cannot delete pinned cluster"):
+        w.clusters.permanent_delete(LAYER_CLUSTER)
+    w.clusters.unpin(LAYER_CLUSTER)
+    w.clusters.permanent_delete(LAYER_CLUSTER)
+    with pytest.raises(NotFound):
+        w.clusters.get(LAYER_CLUSTER)
+
+
 def test_spark_versions_name_lts_and_node_types_are_azure(w):
     versions = w.clusters.spark_versions().versions
     assert any("LTS" in v.name for v in versions) and any("LTS" not in v.name for v in versions)

@@ -120,3 +120,15 @@ def test_a_receiver_of_the_fix_changed_since_leaves_the_group_and_says_which(tmp
     assert not [w for w in back.writes if w["path"].lower() == AG.lower()], back.output
     assert body_of(json.loads(state.read_text()), AG)["properties"]["enabled"] is True
     assert f"left: {AG}: action group (changed since the fix: emailReceivers item" in back.stdout, back.output
+
+
+def test_a_lock_down_whose_public_access_changed_since_is_left_whole_and_named(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "SEC-004", "--fix", "--allow-disruptive", "--fix-journal", str(journal))
+    edit(state, ACCOUNT, lambda body: body["properties"].update(publicNetworkAccess="Disabled"))
+    back = run_checks(state, "--rollback", str(journal))
+    assert (f"left: {ACCOUNT}: networkAcls.defaultAction, publicNetworkAccess (changed since the fix: "
+            'publicNetworkAccess now "Disabled", the fix set "Enabled")') in back.stdout, back.output
+    account = body_of(json.loads(state.read_text()), ACCOUNT)["properties"]
+    assert account["networkAcls"]["defaultAction"] == "Deny" and account["publicNetworkAccess"] == "Disabled"
+    assert not [w for w in back.writes if w["path"].lower() == ACCOUNT.lower()]
