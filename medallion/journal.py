@@ -27,7 +27,8 @@ def entry(requirement_id: str, estate: str, change: Change, status: str) -> dict
     redacted = scrubbed["before"] != plain["before"] or scrubbed["after"] != plain["after"]
     return {"requirement": requirement_id, "estate": estate, "resource": scrubbed["resource"],
             "field": scrubbed["field"], "before": scrubbed["before"], "after": scrubbed["after"],
-            "undo": plain["undo"], "reversible": not change.irreversible and not redacted and bool(change.undo),
+            "undo": plain["undo"], "reversible": not change.irreversible and not redacted and bool(change.undo)
+            and change.undo.get("kind") != "never",
             "why_not_reversible": _why_not(change, redacted), "status": status,
             "disruptive": change.disruptive, "summary": scrubbed["summary"],
             "at": _now()}
@@ -44,6 +45,8 @@ def _why_not(change: Change, redacted: bool) -> str:
         return "irreversible by nature (it can never be turned off once on)"
     if redacted:
         return "its before or after is a secret, redacted in the journal"
+    if change.undo and change.undo.get("kind") == "never":
+        return change.undo["why"]
     return "" if change.undo else "its remediation does not yet record how to undo it"
 
 

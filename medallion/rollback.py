@@ -68,6 +68,8 @@ def _undo(entry: dict[str, Any], arm: Any, where: str, plan: bool) -> str:
         return f"left: {where} (the resource is gone)"
     if status >= 400:
         return f"left: {where} (reading it answered {status})"
+    if undo["kind"] == "runbook_content":
+        return _runbook_content(entry, arm, where, plan)
     step = _delete if undo["kind"] == "created" else _restore
     return step(entry, live, where, plan, lambda method, body=None: _send(arm, method, resource, undo["api_version"], body))
 
@@ -78,6 +80,32 @@ def _send(arm: Any, method: str, resource: str, api_version: str, body: Any) -> 
         arm.put_by_id(resource, body, api_version=api_version)
     else:
         arm.resources.resources.begin_delete_by_id(resource, api_version=api_version).result()
+
+
+def _runbook_content(entry: dict[str, Any], arm: Any, where: str, plan: bool) -> str:
+    """Publish the previous content again, only while the published one is still the fix's."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    from medallion.desired.rotation import content_digest
+    from medallion.observe.security import _text
+
+    _, _, _, _, rg, _, _, _, account, _, name = entry["resource"].split("/")[:11]
+    client = arm.automation
+    try:
+        now = content_digest(_text(client.runbook.get_content(rg, account, name)))
+    except ResourceNotFoundError:
+        now = None
+    if now != entry["after"]:
+        return f"left: {where} (changed since the fix: now {now}, the fix published {entry['after']})"
+    if entry["before"] is None:
+        return f"unchanged: {where} (nothing was published before: the content goes with the runbook the fix created)"
+    if plan:
+        return f"would restore: {where}: {entry['after']} -> {entry['before']['sha256']}"
+
+    def publish() -> None:
+        client.runbook_draft.begin_replace_content(rg, account, name, entry["before"]["source"]).result()
+        client.runbook.begin_publish(rg, account, name).result()
+    return written(publish, f"restored: {where}: {entry['before']['sha256']} (published again)", where)
 
 
 def _fields(entry: dict[str, Any]) -> list[tuple[str, str, Any, Any, Any]]:

@@ -9,6 +9,7 @@ Resource Manager (through `Arm.request`, at the ARM api-version named):
   where every field still holds what the fix wrote.
 - `created`: the fix made the resource; delete it if `match` still holds (as the fix left it)
   and no `dependants` path is set.
+- `never`: nothing can take it back; `why` says so in the journal and the rollback's output.
 Databricks (through the workspace client; medallion/rollback_databricks.py): `cluster_created`,
 `cluster_fields`, `cluster_pin`, `job_tasks` and `notebook`.
 """
@@ -43,6 +44,12 @@ def fields(api_version: str, paths: dict[str, str], *, keys: dict[str, Key] | No
     """Put several fields back together; `keys` names the list fields and their item keys."""
     return {"kind": "fields", "api_version": api_version, "paths": dict(paths),
             "keys": {name: _plain_key(key) for name, key in (keys or {}).items()}}
+
+
+def never(why: str) -> dict[str, Any]:
+    """A change nothing can take back (a job run, a deleted schedule's past start time): the
+    journal marks it not reversible and says why, instead of "does not record how"."""
+    return {"kind": "never", "why": why}
 
 
 def created(api_version: str, match: dict[str, Any], *, dependants: tuple[str, ...] = ()) -> dict[str, Any]:

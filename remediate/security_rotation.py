@@ -6,7 +6,6 @@ is ever deleted. Schedules and job schedules of yours are never touched.
 """
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import Any
 
@@ -14,7 +13,7 @@ from medallion.change import Change
 from medallion.desired import rotation
 from medallion.observe import Estate
 from medallion.spec import Spec
-from medallion.undo import AUTOMATION_API, created, restore
+from medallion.undo import AUTOMATION_API, created, never, restore
 
 
 def create_automation_account(estate: Estate, spec: Spec) -> list[Change]:
@@ -39,6 +38,7 @@ def create_automation_account(estate: Estate, spec: Spec) -> list[Change]:
     if users:
         patch["identity"]["userAssignedIdentities"] = {key: {} for key in users}
     return [Change(resource=sec.automation_id, field="identity.type", before=kind, after=patch["identity"]["type"],
+                   undo=restore(AUTOMATION_API, "identity.type"),   # back to "None" or the user-assigned ones alone
                    apply=lambda: client.update(sec.rg, sec.automation_name, patch))]
 
 
@@ -67,9 +67,18 @@ def publish_rotation_runbook(estate: Estate, spec: Spec) -> list[Change]:
         return []   # a runbook of another kind under our name: the check says what to do
     if published != source:
         changes.append(Change(resource=f"{sec.automation_id}/runbooks/{want.runbook}", field="published content",
-                              before=_digest(published), after=_digest(source),
+                              before=None if published is None else {"sha256": rotation.content_digest(published), "source": published},
+                              after=rotation.content_digest(source), undo=_content_undo(runbook, published),
                               apply=lambda: _publish(estate, want.runbook, source)))
     return changes
+
+
+def _content_undo(runbook: dict[str, Any] | None, published: str | None) -> dict[str, Any]:
+    """The previous published content is published again; none before goes with a runbook the
+    fix created, and a runbook of the user's that had none cannot be unpublished."""
+    if published is None and runbook is not None:
+        return never("nothing was published before, and a runbook cannot be unpublished")
+    return {"kind": "runbook_content", "api_version": AUTOMATION_API}
 
 
 def _publish(estate: Estate, name: str, source: str) -> None:
@@ -78,8 +87,6 @@ def _publish(estate: Estate, name: str, source: str) -> None:
     client.runbook.begin_publish(sec.rg, sec.automation_name, name).result()
 
 
-def _digest(text: str | None) -> str | None:
-    return None if text is None else f"sha256:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
 def schedule_rotation(estate: Estate, spec: Spec) -> list[Change]:
@@ -103,6 +110,9 @@ def schedule_rotation(estate: Estate, spec: Spec) -> list[Change]:
     if relinked or not ours_linked:
         changes.append(_link(estate, spec))
     return changes
+
+
+_GONE = "a deleted schedule cannot be made again as it was (its start time has passed, its job links are gone)"
 
 
 def _only_disabled(schedule: dict[str, Any], every_days: int) -> bool:
@@ -129,12 +139,13 @@ def _repair_schedule(estate: Estate, spec: Spec, ours: dict[str, Any] | None,
                 client.job_schedule.delete(sec.rg, sec.automation_name, job["properties"]["jobScheduleId"])
             client.schedule.delete(sec.rg, sec.automation_name, want.schedule)
         changes.append(Change(resource=schedule_id, field="schedule (repeats too seldom or expired: recreated)",
-                              before=before, after=None, apply=remove))
+                              before=before, after=None, apply=remove, undo=never(_GONE)))
     # the start time is taken when the change is applied: it must lie a few minutes ahead
     changes.append(Change(resource=schedule_id, field="schedule", before=None,
                           after={"frequency": "Day", "interval": want.every_days},
                           # a schedule that replaced the user's one is not undone: the old one is gone
-                          undo=created(AUTOMATION_API, {"properties.interval": want.every_days}) if ours is None else None,
+                          undo=created(AUTOMATION_API, {"properties.interval": want.every_days}) if ours is None
+                          else never(f"it replaced a schedule of the same name, and {_GONE}"),
                           apply=lambda: client.schedule.create_or_update(
                               sec.rg, sec.automation_name, want.schedule,
                               rotation.schedule_body(want.schedule, want.every_days))))

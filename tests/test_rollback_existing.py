@@ -86,7 +86,8 @@ def test_a_full_fix_of_a_lived_in_estate_rolled_back_leaves_every_body_as_before
     before, workspace_before = arm_bodies(state), databricks_state(state)
     fixed = run_checks(state, "--fix", "--allow-disruptive", "--fix-journal", str(journal))
     entries = {(e["resource"], e["field"]): e for e in json.loads(journal.read_text())["entries"]}
-    existing = [e for e in entries.values() if e["status"] == "applied" and e["before"] is not None]
+    existing = [e for e in entries.values() if e["status"] == "applied" and e["before"] is not None
+                and (e["undo"] or {}).get("kind") != "never"]
     assert len(existing) >= 15 and all(e["reversible"] for e in existing), [
         e["summary"] for e in existing if not e["reversible"]]
     assert len(entries[(AG, "action group")]["summary"]) < 400, "the journal's summary stays short"
@@ -132,3 +133,46 @@ def test_a_lock_down_whose_public_access_changed_since_is_left_whole_and_named(t
     account = body_of(json.loads(state.read_text()), ACCOUNT)["properties"]
     assert account["networkAcls"]["defaultAction"] == "Deny" and account["publicNetworkAccess"] == "Disabled"
     assert not [w for w in back.writes if w["path"].lower() == ACCOUNT.lower()]
+
+
+AUTOMATION = f"{GROUP}/providers/Microsoft.Automation/automationAccounts/juicer-key-rotation"
+RUNBOOK = f"{AUTOMATION}/runbooks/rotate_storage_keys"
+
+
+def _rotation(scenario):
+    """Our account without a managed identity, our runbook with an old version published."""
+    add(scenario, AUTOMATION, {"location": "eastus", "identity": {"type": "None"},
+                               "properties": {"sku": {"name": "Basic"}, "state": "Ok"}})
+    add(scenario, RUNBOOK, {"location": "eastus", "properties": {
+        "runbookType": "Python", "runtimeEnvironment": "Python-3.10", "state": "Published",
+        "provisioningState": "Succeeded"}})
+    add(scenario, f"{RUNBOOK}/content", {"content": "print('rotation, version 1')\n"})
+
+
+def test_an_older_published_runbook_and_an_identity_the_fix_added_go_back(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "SEC-007", scenario=scenario_with(tmp_path, _rotation))
+    before = arm_bodies(state)
+    fixed = run_checks(state, "-k", "SEC-007 or SEC-008", "--fix", "--fix-journal", str(journal))
+    assert body_of(json.loads(state.read_text()), f"{RUNBOOK}/content")["content"] != "print('rotation, version 1')\n"
+    back = run_checks(state, "--rollback", str(journal))
+    assert back.status == 0 and "left: " not in back.stdout, back.output
+    assert f"restored: {RUNBOOK}: published content: sha256:" in back.stdout
+    assert f"restored: {AUTOMATION}: identity.type: " in back.stdout, fixed.output
+    assert body_of(json.loads(state.read_text()), f"{RUNBOOK}/content")["content"] == "print('rotation, version 1')\n"
+    after = {k: v for k, v in arm_bodies(state).items() if "/content" not in k and "/draft" not in k}
+    after[RUNBOOK.lower()]["properties"].pop("draft")       # the service's record of the last edit
+    assert after == {k: v for k, v in before.items() if "/content" not in k}
+
+
+def test_a_replaced_schedule_is_not_undone_and_the_journal_says_why(tmp_path):
+    from test_security_area import _user_estate
+
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "SEC-009", "--fix", "--fix-journal", str(journal), scenario=scenario_with(tmp_path, _user_estate))
+    replaced = [e for e in json.loads(journal.read_text())["entries"] if e["resource"].endswith("/schedules/rotate-storage-keys")]
+    assert len(replaced) == 2 and not any(e["reversible"] for e in replaced)
+    assert all("cannot be made again as it was" in e["why_not_reversible"] for e in replaced)
+    back = run_checks(state, "--rollback", str(journal))
+    assert not [w for w in back.writes if "/schedules/rotate-storage-keys" in w["path"]]
+    assert "not undone: " in back.stdout and "its start time has passed" in back.stdout

@@ -2,6 +2,7 @@
 run it often enough. Shared by the SEC- rotation checks and their fixes."""
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -82,3 +83,8 @@ def is_python(runbook: dict[str, Any], runtime_environment: str) -> bool:
     if kind == "Python3":
         return True
     return kind == "Python" and str(props.get("runtimeEnvironment") or "").lower() == runtime_environment.lower()
+
+
+def content_digest(text: str | None) -> str | None:
+    """How the journal names runbook content: a short sha256, never the text."""
+    return None if text is None else f"sha256:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
