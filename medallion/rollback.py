@@ -42,9 +42,11 @@ def load(path: str, subscriptions: dict[str, str]) -> dict[str, Any]:
     return journal
 
 
-def roll_back(journal: dict[str, Any], estates: dict[str, Any], *, plan: bool) -> list[str]:
+def roll_back(journal: dict[str, Any], estates: dict[str, Any], *, plan: bool,
+              allow_disruptive: bool = False) -> list[str]:
     """Undo (or, with plan, describe undoing) every entry, last first; one line per entry.
-    `estates` maps each estate's name to its (unread) Estate: its `arm`, and its workspace client."""
+    `estates` maps each estate's name to its (unread) Estate: its `arm`, and its workspace client.
+    What would restart a running cluster is held unless disruption is allowed, as under --fix."""
     from medallion.rollback_databricks import WORKSPACE_KINDS, undo_in_workspace
 
     lines = []
@@ -55,7 +57,9 @@ def roll_back(journal: dict[str, Any], estates: dict[str, Any], *, plan: bool) -
         if not entry.get("reversible"):
             lines.append(f"not undone: {where} ({entry.get('why_not_reversible') or 'not reversible'})")
         elif entry["undo"]["kind"] in WORKSPACE_KINDS:
-            lines.append(undo_in_workspace(entry, estates[entry["estate"]], where, plan))
+            estate = estates[entry["estate"]]
+            allowed = allow_disruptive or estate.spec.security.allow_disruptive
+            lines.append(undo_in_workspace(entry, estate, where, plan, allow_disruptive=allowed))
         else:
             lines.append(_undo(entry, estates[entry["estate"]].arm, where, plan))
     return lines

@@ -26,14 +26,17 @@ from medallion.undo import holds
 
 WORKSPACE_KINDS = frozenset({"cluster_created", "cluster_fields", "cluster_pin", "job_tasks", "notebook"})
 LIVE_STATES = ("PENDING", "RUNNING", "RESIZING", "RESTARTING")
+DISRUPTIVE = "--allow-disruptive (or security.allow_disruptive = true in the estate spec)"
 TASK_DEFAULTS = frozenset({"run_if", "timeout_seconds", "email_notifications", "webhook_notifications",
                            "notification_settings"})
 
 
-def undo_in_workspace(entry: dict[str, Any], estate: Any, where: str, plan: bool) -> str:
+def undo_in_workspace(entry: dict[str, Any], estate: Any, where: str, plan: bool, *, allow_disruptive: bool) -> str:
     """One line for one Databricks entry; a failed read or write is a `failed:` line, never a trace."""
     try:
         client = estate.compute.client()
+        if entry["undo"]["kind"] == "cluster_fields":
+            return _cluster_fields(entry, client, where, plan, allow_disruptive)
         return STEPS[entry["undo"]["kind"]](entry, client, where, plan)
     except Exception as error:  # noqa: BLE001 - one line per change, never a stack trace
         return f"failed: {where} ({explain(error, doing='undoing it')})"
@@ -83,8 +86,9 @@ def _created_cluster(entry: dict[str, Any], client: Any, where: str, plan: bool)
     return written(delete, f"deleted: {where} ({cluster_id}, created by the fix: unpinned, permanently deleted)", where)
 
 
-def _cluster_fields(entry: dict[str, Any], client: Any, where: str, plan: bool) -> str:
-    """Each field still as the fix set it goes back; one changed since stays and is named."""
+def _cluster_fields(entry: dict[str, Any], client: Any, where: str, plan: bool, allow_disruptive: bool) -> str:
+    """Each field still as the fix set it goes back; one changed since stays and is named. An
+    edit restarts a running cluster: held without --allow-disruptive, as the fix's update was."""
     cluster_id = entry["undo"]["cluster_id"]
     live = _cluster(client, cluster_id)
     if live is None:
@@ -96,6 +100,8 @@ def _cluster_fields(entry: dict[str, Any], client: Any, where: str, plan: bool) 
     if not back:
         return f"left: {where} (changed since the fix: {', '.join(changed)})"
     restart = "; restarts the running cluster" if live.get("state") in LIVE_STATES else ""
+    if restart and not allow_disruptive:
+        return f"held: {where} (restoring {', '.join(back)} restarts the running cluster; needs {DISRUPTIVE})"
     if plan:
         return f"would restore: {where}: {brief(back)}{restart}{note}"
     return written(lambda: _edit(client, live, back), f"restored: {where}: {brief(back)}{restart}{note}", where)
@@ -206,5 +212,5 @@ def _reimport(client: Any, path: str, source: str, language: str | None) -> None
 
 
 STEPS: dict[str, Callable[[dict[str, Any], Any, str, bool], str]] = {
-    "cluster_created": _created_cluster, "cluster_fields": _cluster_fields, "cluster_pin": _cluster_pin,
+    "cluster_created": _created_cluster, "cluster_pin": _cluster_pin,
     "job_tasks": _job_tasks, "notebook": _notebook}

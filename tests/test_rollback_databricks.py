@@ -68,3 +68,20 @@ def test_tasks_and_notebooks_of_the_user_are_kept_and_what_needs_the_fix_keeps_i
     assert tasks["bronze_main"]["existing_cluster_id"] == "0314-091500-shared01"
     assert cluster(workspace, created)["pinned_by_user_name"], "a kept cluster stays pinned"
     assert "my extra check" in next(o for o in workspace["workspace"] if o["path"] == NOTEBOOK)["content"]
+
+
+def test_restoring_a_running_cluster_is_held_without_the_opt_in_and_the_journal_stays_open(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    scenario = scenario_with(tmp_path, _existing_bronze(state="RUNNING", spark_version="15.4.x-scala2.12",
+                                                        data_security_mode="USER_ISOLATION"))
+    run_checks(state, "-k", "CMP-002 and bronze", "--fix", "--allow-disruptive", "--fix-journal", str(journal),
+               scenario=scenario)
+    held = run_checks(state, "--rollback", str(journal))
+    assert held.status == 0 and held.writes == [], held.output
+    assert (f"held: cluster BronzeLayerProcessing ({BRONZE}): autotermination_minutes (restoring autotermination_minutes "
+            "restarts the running cluster; needs --allow-disruptive") in held.stdout
+    assert "rolled_back" not in json.loads(journal.read_text()) and "run it again with --allow-disruptive" in held.stdout
+    allowed = run_checks(state, "--rollback", str(journal), "--allow-disruptive")
+    assert [w["path"] for w in allowed.writes] == ["/api/2.1/clusters/edit"], allowed.output
+    assert cluster(json.loads(state.read_text())["databricks"], BRONZE)["autotermination_minutes"] == 0
+    assert json.loads(journal.read_text())["rolled_back"]
