@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from medallion.desired import compute, quality
-from medallion.evidence import evidence
+from medallion.evidence import evidence, not_observed
 from medallion.observe.databricks import LAYERS
 from medallion.requirement import Severity, requirement
 from remediate import data_quality as fix
@@ -77,12 +77,13 @@ def check_layer_job_runs_quality_task(estate, spec, layer):
 
 @requirement(id="DQ-004", area="data_quality", severity=Severity.HIGH,
              title="Each layer's latest quality run found no blocking breach",
-             fix=None, needs=("DQ-003",))
+             fix=fix.run_quality_task_once, needs=("DQ-003",))
 @pytest.mark.parametrize("layer", LAYERS)
 def check_latest_quality_run_passed(estate, spec, layer):
     """The newest completed run of the layer job in which the quality task ran: the task
     succeeded and its exit summary (runs/get-output) reports no error-level check failed. A job
-    whose quality task has not run yet has nothing to judge and passes, saying so."""
+    whose quality task has never run to an end has nothing to judge: not evaluated, and --fix
+    runs the task once."""
     job, problem = compute.layer_job(estate.data_quality.layer_jobs(layer), spec, layer)
     evidence(observed={"job_id": (job or {}).get("job_id")}, expected="task SUCCESS; no error-level check failed")
     assert job is not None, problem
@@ -92,12 +93,21 @@ def check_latest_quality_run_passed(estate, spec, layer):
     if found is None:
         evidence(observed={"job_id": job["job_id"], "task_key": key, "latest_run": None},
                  expected="task SUCCESS; no error-level check failed")
-        return
+        never = f"job {job['job_id']}'s task {key} has never run to an end"
+        if task is None:
+            not_observed(f"{never}: the job has no such task yet; --fix wires it (DQ-003), then runs it once "
+                         "(jobs/run-now)", fix_observes=True)
+        running = estate.data_quality.task_run_in_progress(job["job_id"], key)
+        if running is not None:
+            not_observed(f"{never}: run {running} of it is in progress; the next audit judges it")
+        not_observed(f"{never}: none of the job's 25 newest completed runs ran it; --fix runs it once "
+                     "(jobs/run-now)", fix_observes=True)
     evidence(observed={"job_id": job["job_id"], "task_key": key, **quality.run_summary(found)}, expected="task SUCCESS; no error-level check failed")
     findings = quality.run_findings(found)
     assert not findings, (f"job {job['job_id']} run {found['run'].get('run_id')} (task {key}): " + "; ".join(findings)
                           + f". See {spec.data_quality.results_table} for the failing rows; repair the data or the "
-                          "thresholds and rerun the job (the suite does not change data).")
+                          "thresholds and rerun the job (the suite does not change data; --fix runs the task only "
+                          "when it has never run).")
 
 
 def _task_facts(task: dict | None) -> dict | None:

@@ -1,14 +1,17 @@
-"""Data-quality remediations: import the project's quality notebooks and wire each into its
-layer's job. Only our own notebook paths are ever written; job tasks are merged by key.
-Needs: CAN_MANAGE on the quality folder and on the layer jobs.
+"""Data-quality remediations: import the project's quality notebooks, wire each into its layer's
+job, and run a quality task that never ran once. Only our own notebook paths are ever written;
+job tasks are merged by key. Needs: CAN_MANAGE on the quality folder and on the layer jobs.
 """
 from __future__ import annotations
 
 import base64
 import posixpath
+from datetime import timedelta
 from typing import Any
 
+from medallion import undo
 from medallion.change import Change
+from medallion.cloud.errors import CloudError
 from medallion.desired import compute, quality
 from medallion.observe import Estate
 from medallion.spec import Spec
@@ -86,3 +89,35 @@ def add_quality_task(estate: Estate, spec: Spec, layer: str) -> list[Change]:
         return []
     task = quality.quality_task(spec, layer, cluster_id, main, existing)
     return [update_job_tasks(estate, job, [task], field=f"tasks[{task['task_key']}]")]
+
+
+def run_quality_task_once(estate: Estate, spec: Spec, layer: str) -> list[Change]:
+    """Run the layer job's quality task once, only that task (jobs/run-now with `only`), when it
+    has never run to an end, and wait for the run to end (at most data_quality.run_timeout_minutes),
+    so DQ-004 has a run to judge. This costs compute: one run of the quality notebook on the layer
+    cluster, which Databricks starts if it is terminated, reading the layer's table and appending
+    its results to the results table. It is never undone (a run cannot be taken back), never
+    started while a run of the task is in progress, and never repeated once the task ran, whatever
+    its result: the suite does not change data. Needs: CAN_MANAGE_RUN on the layer job."""
+    job, _ = compute.layer_job(estate.data_quality.layer_jobs(layer), spec, layer)
+    if job is None:
+        return []
+    task = quality.find_quality_task(job, spec, layer)
+    key = (task or {}).get("task_key") or spec.data_quality.task_key(layer)
+    reads = estate.data_quality
+    if reads.latest_task_run(job["job_id"], key) is not None or reads.task_run_in_progress(job["job_id"], key):
+        return []
+    client, job_id, minutes = estate.data_quality.client(), job["job_id"], spec.data_quality.run_timeout_minutes
+
+    def apply() -> None:
+        waiter = client.jobs.run_now(job_id, only=[key])
+        try:
+            waiter.result(timeout=timedelta(minutes=minutes))
+        except TimeoutError:
+            raise CloudError(f"job {job_id} run {waiter.run_id}: task {key} did not end within {minutes:g} min "
+                             "(data_quality.run_timeout_minutes); it keeps running and the next audit judges it") from None
+
+    return [Change(resource=f"job {job_id} ({(job.get('settings') or {}).get('name')})", field=f"runs of task {key}",
+                   before="never run to an end", after=f"one run of task {key} (jobs/run-now, only that task), ended",
+                   apply=apply, undo=undo.never("a job run cannot be taken back: it ran once and used compute"))]
+

@@ -85,3 +85,72 @@ def test_an_output_that_is_not_our_summary_fails(tmp_path):
     foreign = {"notebook_output": {"result": "done", "truncated": False}}
     outcome = audit(tmp_path, [run(20, 2_000, "SUCCESS", foreign)])
     assert "not the quality notebook's summary" in outcome.records[0]["message"]
+
+
+# DQ-004's fix: a quality task that never ran is not evaluated, and --fix runs it once (jobs/run-now).
+FIX = ("-k", "compute or data_quality", "--fix")
+
+
+def run_now_calls(outcome) -> list[dict[str, Any]]:
+    return [w for w in outcome.writes if w["path"].endswith("/jobs/run-now")]
+
+
+def started_runs(state) -> list[dict[str, Any]]:
+    """The runs --fix started, as the emulator keeps them: (job, task keys, result)."""
+    runs = json.loads(state.read_text())["databricks"].get("runs", [])
+    return [(r["job_id"], [t["task_key"] for t in r["tasks"]], r["state"].get("result_state"))
+            for r in runs if r.get("trigger") == "ONE_TIME"]
+
+
+def test_audit_runs_nothing_fix_runs_each_never_run_task_once_and_a_second_fix_none(tmp_path, outputs):
+    def edit(scenario):
+        scenario["databricks"]["runs"] = [run(20, 2_000, "SUCCESS", outputs["clean"])]  # silver's task ran
+    state, scenario = tmp_path / "s.json", scenario_with(tmp_path, edit)
+    audit = run_checks(state, "-k", "DQ-004", scenario=scenario)
+    assert audit.writes == [] and audit.verdicts == {"DQ-004[bronze]": "not_evaluated", "DQ-004[silver]": "passed",
+                                                     "DQ-004[gold]": "not_evaluated", "DQ-004[platinum]": "not_evaluated"}
+    assert "job 101's task bronze_quality has never run to an end" in audit.output
+    fixed = run_checks(state, *FIX)
+    assert len(run_now_calls(fixed)) == 3, fixed.output
+    assert started_runs(state) == [(101, ["bronze_quality"], "SUCCESS"), (103, ["gold_quality"], "SUCCESS"),
+                                   (104, ["platinum_quality"], "SUCCESS")]
+    assert {k: v for k, v in fixed.verdicts.items() if k.startswith("DQ-004")} == {
+        "DQ-004[bronze]": "fixed", "DQ-004[silver]": "passed", "DQ-004[gold]": "fixed", "DQ-004[platinum]": "fixed"}
+    again = run_checks(state, *FIX)
+    assert run_now_calls(again) == [] and again.writes == [] and again.status == 0, again.output
+
+
+def test_a_planted_failing_outcome_fails_dq004_after_the_fix_and_is_not_rerun(tmp_path, outputs):
+    def edit(scenario):
+        scenario["databricks"]["run_outcomes"] = {"gold_quality": {"result_state": "FAILED", "output": outputs["stopped"]}}
+    state, scenario = tmp_path / "s.json", scenario_with(tmp_path, edit)
+    selected = ("-k", "(compute or data_quality) and gold", "--fix")
+    fixed = run_checks(state, *selected, scenario=scenario)
+    assert fixed.verdicts["DQ-004[gold]"] == "failed" and len(run_now_calls(fixed)) == 1
+    message = next(r["message"] for r in fixed.records if r["id"] == "DQ-004")
+    assert "Fix failed: after 1 change(s) the check still fails: job 103 run" in message
+    assert "the task ended FAILED: DataQualityError: silver data quality failed" in message and "Traceback" not in message
+    again = run_checks(state, *selected)
+    assert again.verdicts["DQ-004[gold]"] == "failed" and run_now_calls(again) == [], "a task that ran is never rerun"
+
+
+def test_plan_shows_the_run_and_starts_none(tmp_path):
+    planned = run_checks(tmp_path / "s.json", "-k", "DQ-004 and bronze", "--plan")
+    assert planned.writes == [] and planned.verdicts == {"DQ-004[bronze]": "failed"}
+    assert ("--fix would change:\n  - job 101 (bronze_ingest): runs of task bronze_quality: \"never run to an end\""
+            in planned.records[0]["message"]), planned.output
+
+
+def test_a_run_that_outlasts_the_timeout_is_one_line_and_not_started_twice(tmp_path):
+    estate = tmp_path / "estate.toml"
+    estate.write_text("[data_quality]\nrun_timeout_minutes = 0.01\n")
+    state = tmp_path / "s.json"
+    selected = ("-k", "(compute or data_quality) and bronze", "--fix", "--estate", str(estate), "--sim-lro-ms", "60000")
+    fixed = run_checks(state, *selected)
+    message = next(r["message"] for r in fixed.records if r["id"] == "DQ-004")
+    assert "task bronze_quality did not end within 0.01 min (data_quality.run_timeout_minutes)" in message, message
+    assert "it keeps running and the next audit judges it" in message and "Traceback" not in fixed.output
+    assert started_runs(state) == [(101, ["bronze_quality"], None)]
+    again = run_checks(state, *selected)
+    assert run_now_calls(again) == [] and again.verdicts["DQ-004[bronze]"] == "not_evaluated", again.output
+    assert "task bronze_quality has never run to an end: run 900000000000001 of it is in progress" in again.output

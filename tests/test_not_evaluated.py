@@ -88,3 +88,23 @@ def test_an_unknown_absent_area_stops_the_run_with_one_line(tmp_path):
     run = run_checks(tmp_path / "s.json", "--estate", str(spec), env=clean_env())
     assert run.status != 0 and not run.records
     assert "areas.absent[0]" in run.output and "Traceback" not in run.output, run.output
+
+
+def quality_tasks_wired_but_never_run(scenario):
+    """Every layer job already runs its quality task after its main task; no run of any job exists."""
+    for job in scenario["databricks"]["jobs"]:
+        layer = job["settings"]["name"].split("_")[0]
+        job["settings"]["tasks"].append({"task_key": f"{layer}_quality", "depends_on": [{"task_key": f"{layer}_main"}],
+                                         "notebook_task": {"notebook_path": f"/Shared/x/{layer}_quality"}})
+    scenario["databricks"].pop("runs", None)
+
+
+def test_data_quality_with_no_quality_run_is_not_evaluated_rather_than_passed(tmp_path):
+    run = run_checks(tmp_path / "s.json", "-k", "DQ-004",
+                     scenario=scenario_with(tmp_path, quality_tasks_wired_but_never_run))
+    assert set(run.verdicts.values()) == {"not_evaluated"} and len(run.verdicts) == 4, run.output
+    assert run.status != 0 and run.writes == []
+    assert "DQ-004[silver] not evaluated: job 102's task silver_quality has never run to an end: none of the job's " \
+           "25 newest completed runs ran it; --fix runs it once (jobs/run-now)" in run.output
+    record = next(r for r in run.records if r["nodeid"].endswith("[gold]"))
+    assert record["observed"] == {"job_id": 103, "task_key": "gold_quality", "latest_run": None}

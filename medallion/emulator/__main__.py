@@ -20,7 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--throttle-rate", type=float, default=0.0, help="share of requests answered 429")
     p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 503")
     p.add_argument("--lro-ms", type=int, default=0,
-                   help="how long each long-running operation stays Creating/Updating before Succeeded")
+                   help="how long each long-running operation stays Creating/Updating before Succeeded, "
+                        "and each job run started by jobs/run-now stays PENDING/RUNNING")
     p.add_argument("--fail-operation", default="", metavar="TEXT",
                    help="long-running operations on resources whose id contains TEXT end Failed")
     p.add_argument("--seed", type=int, default=None, help="seed for the fault dice")

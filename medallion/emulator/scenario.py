@@ -1,7 +1,8 @@
 """Scenarios: the state an emulator starts from (`{"arm": [...], "databricks": {...}}`).
 
 ARM entries are `{"id", "body"}` with real REST bodies, one per resource (children included);
-the Databricks part holds clusters, workspace objects and jobs as the REST API returns them.
+the Databricks part holds clusters, workspace objects, jobs and runs as the REST API returns them,
+and `run_outcomes`: how runs that `jobs/run-now` starts end, per task key (databricks/run_now.py).
 A saved state file has the same shape plus `"requests"`, the accumulated request log.
 """
 from __future__ import annotations
@@ -67,8 +68,11 @@ def validate(data: Any, source: str) -> None:
     databricks = data.get("databricks", {})
     if not isinstance(databricks, dict):
         fail(f"'databricks' must be an object; found {type(databricks).__name__}.")
-    for key in ("clusters", "workspace", "jobs"):
+    for key in ("clusters", "workspace", "jobs", "runs"):
         if not isinstance(databricks.get(key, []), list):
             fail(f"databricks.{key} must be a list.")
+    outcomes = databricks.get("run_outcomes", {})
+    if not isinstance(outcomes, dict) or not all(isinstance(o, dict) for o in outcomes.values()):
+        fail("databricks.run_outcomes must map task keys to {result_state, state_message, output} objects.")
     if not isinstance(data.get("requests", []), list):
         fail("'requests' must be a list.")

@@ -265,7 +265,7 @@ class Emulator:
                 if exc.name != "medallion.emulator.databricks":
                     raise
                 return None
-            self._databricks = DatabricksService(self._databricks_state)
+            self._databricks = DatabricksService(self._databricks_state, run_ms=self.faults.lro_ms)
         return self._databricks
 
     def _arm_headers(self, method: str, status: int) -> dict[str, str]:

@@ -143,6 +143,15 @@ class DatabricksReads:
             return None
         return self._read(("task run", job_id, task_key), f"the runs of job {job_id}", load)
 
+    def task_run_in_progress(self, job_id: int, task_key: str) -> int | None:
+        """The id of an active run of the job (queued, pending or running) that includes task
+        `task_key`, or None. Read only where no completed run of the task was found."""
+        def load() -> int | None:
+            listed = self.client().jobs.list_runs(job_id=job_id, active_only=True, expand_tasks=True, limit=25)
+            return next((run.run_id for run in itertools.islice(listed, 25)
+                         if any(t.task_key == task_key for t in run.tasks or [])), None)
+        return self._read(("active task run", job_id, task_key), f"the active runs of job {job_id}", load)
+
 
 def _ran(task: Any) -> bool:
     result = _name(getattr(task.state, "result_state", None))

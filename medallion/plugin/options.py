@@ -44,6 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     sim.addoption("--sim-error-rate", type=float, default=0.0,
                   help="fraction of requests answered 503")
     sim.addoption("--sim-lro-ms", type=int, default=0, metavar="MS",
-                  help="how long each long-running operation stays in progress (0: done at first poll)")
+                  help="how long each long-running operation, and each Databricks job run --fix starts, "
+                       "stays in progress (0: done at first poll)")
     sim.addoption("--sim-fail-operation", default="", metavar="TEXT",
                   help="long-running operations on resources whose id contains TEXT fail")

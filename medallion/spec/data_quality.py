@@ -53,6 +53,7 @@ class DataQualitySpec:
     fail_on_error: bool = True        # an error-level failure fails the task, so downstream stops
     tables: dict[str, str] = field(default_factory=dict)  # layer -> table the notebook checks
     thresholds: dict[str, LayerThresholds] = field(default_factory=dict)  # layer -> its thresholds
+    run_timeout_minutes: float = 30.0  # how long --fix waits for a quality run it started (DQ-004)
 
     def notebook_path(self, layer: str) -> str:
         return f"{self.folder.rstrip('/')}/{layer}_quality"
@@ -68,5 +69,7 @@ class DataQualitySpec:
     def problems(self) -> list[str]:
         found = [f"data_quality.thresholds.{layer}: unknown layer (layers: {', '.join(LAYER_NAMES)})"
                  for layer in self.thresholds if layer not in LAYER_NAMES]
+        if self.run_timeout_minutes <= 0:
+            found.append(f"data_quality.run_timeout_minutes must be above 0, not {self.run_timeout_minutes}")
         return found + [f"data_quality.thresholds.{layer}.{problem}"
                         for layer, given in self.thresholds.items() for problem in given.problems()]

@@ -1,5 +1,7 @@
 """The Databricks workspace REST API of the loopback emulator: clusters, jobs, job runs and workspace objects.
 
+`run_ms` is how long a run started by `jobs/run-now` lasts (the emulator's `--sim-lro-ms`).
+
 The HTTP server owns auth, roles, faults and locking and calls `DatabricksService.handle` with a
 parsed request; this package owns only the API's behaviour, as the real service answers the
 calls databricks-sdk 0.162.0 makes (paths checked against `databricks/sdk/service/*.py`).
@@ -22,14 +24,14 @@ DEFAULT_USER = "owner@tbwa-juicer.example"
 class DatabricksService:
     """One workspace's state, answering REST calls. Not thread-safe: the server holds a lock."""
 
-    def __init__(self, state: dict[str, Any]) -> None:
+    def __init__(self, state: dict[str, Any], *, run_ms: int = 0) -> None:
         state = state or {}
         self._user = state.get("user_name")
         user = self._user or DEFAULT_USER
         self._clusters = Clusters(state.get("clusters") or [], user)
         self._jobs = Jobs(state.get("jobs") or [], user, self._clusters.exists)
         self._workspace = Workspace(state.get("workspace") or [])
-        self._runs = Runs(state.get("runs") or [])
+        self._runs = Runs(state.get("runs") or [], self._jobs.job, state.get("run_outcomes"), run_ms)
         self._routes = {**self._clusters.routes(), **self._jobs.routes(), **self._runs.routes(),
                         **self._workspace.routes()}
 
@@ -54,6 +56,8 @@ class DatabricksService:
                                  "jobs": self._jobs.to_state()}
         if self._runs.to_state():
             state["runs"] = self._runs.to_state()
+        if self._runs.outcomes():
+            state["run_outcomes"] = self._runs.outcomes()
         if self._user:
             state["user_name"] = self._user
         return state

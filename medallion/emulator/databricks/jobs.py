@@ -86,6 +86,10 @@ class Jobs:
             raise invalid(f"Job {job_id} does not exist.")
         return job
 
+    def job(self, job_id: Any) -> dict[str, Any]:
+        """A copy of the job as `jobs/get` shows it; the real 400 when it does not exist."""
+        return copy.deepcopy(self._find(job_id))
+
     def _check_written(self, settings: dict[str, Any], written: list[dict[str, Any]]) -> None:
         """The graph must hold together; tasks being written must name clusters that exist."""
         keys = [task.get("task_key") for task in settings.get("tasks", [])]
