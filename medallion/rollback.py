@@ -1,10 +1,12 @@
 """`--rollback JOURNAL`: undo a fix run, last change first, from its journal alone.
 
 Each reversible applied change is undone by read-merge-write: read the live resource; if the
-field no longer equals the journal's after, someone changed it since and it is left, said so. A
-resource the fix created is deleted only if it still matches what the fix made and nothing
-depends on it. Irreversible and redacted changes are listed as not undone. With `--plan` nothing
-is written. A rolled-back journal is marked, so a second rollback writes nothing.
+field no longer equals the journal's after, someone changed it since and it is left, said so.
+Fields one write changed together go back together or not at all; keyed lists lose only the
+items the fix added or changed (undo.unmerge). A resource the fix created is deleted only if it
+still matches what the fix made and nothing depends on it. Databricks entries are undone by
+rollback_databricks.py. Irreversible and redacted changes are listed as not undone. With `--plan`
+nothing is written. A rolled-back journal is marked, so a second rollback writes nothing.
 """
 from __future__ import annotations
 
@@ -54,14 +56,17 @@ def roll_back(journal: dict[str, Any], estates: dict[str, Any], *, plan: bool,
         if entry["status"] != "applied":
             continue
         where = f"{entry['resource']}: {entry['field']}"
-        if not entry.get("reversible"):
-            lines.append(f"not undone: {where} ({entry.get('why_not_reversible') or 'not reversible'})")
-        elif entry["undo"]["kind"] in WORKSPACE_KINDS:
-            estate = estates[entry["estate"]]
-            allowed = allow_disruptive or estate.spec.security.allow_disruptive
-            lines.append(undo_in_workspace(entry, estate, where, plan, allow_disruptive=allowed))
-        else:
-            lines.append(_undo(entry, estates[entry["estate"]].arm, where, plan))
+        estate = estates[entry["estate"]]
+        try:
+            if not entry.get("reversible"):
+                lines.append(f"not undone: {where} ({entry.get('why_not_reversible') or 'not reversible'})")
+            elif entry["undo"]["kind"] in WORKSPACE_KINDS:
+                allowed = allow_disruptive or estate.spec.security.allow_disruptive
+                lines.append(undo_in_workspace(entry, estate, where, plan, allow_disruptive=allowed))
+            else:
+                lines.append(_undo(entry, estate.arm, where, plan))
+        except Exception as error:  # noqa: BLE001 - a failed read is one line, and the others still run
+            lines.append(f"failed: {where} ({explain(error, doing='reading it')})")
     return lines
 
 

@@ -19,7 +19,6 @@ import base64
 import inspect
 from typing import Any, Callable
 
-from medallion.cloud.errors import explain
 from medallion.desired import quality
 from medallion.rollback import brief, written
 from medallion.undo import holds
@@ -32,14 +31,11 @@ TASK_DEFAULTS = frozenset({"run_if", "timeout_seconds", "email_notifications", "
 
 
 def undo_in_workspace(entry: dict[str, Any], estate: Any, where: str, plan: bool, *, allow_disruptive: bool) -> str:
-    """One line for one Databricks entry; a failed read or write is a `failed:` line, never a trace."""
-    try:
-        client = estate.compute.client()
-        if entry["undo"]["kind"] == "cluster_fields":
-            return _cluster_fields(entry, client, where, plan, allow_disruptive)
-        return STEPS[entry["undo"]["kind"]](entry, client, where, plan)
-    except Exception as error:  # noqa: BLE001 - one line per change, never a stack trace
-        return f"failed: {where} ({explain(error, doing='undoing it')})"
+    """One line for one Databricks entry (a failed read raises: roll_back makes it one line)."""
+    client = estate.compute.client()
+    if entry["undo"]["kind"] == "cluster_fields":
+        return _cluster_fields(entry, client, where, plan, allow_disruptive)
+    return STEPS[entry["undo"]["kind"]](entry, client, where, plan)
 
 
 def _cluster(client: Any, cluster_id: str) -> dict[str, Any] | None:

@@ -80,8 +80,22 @@ def test_restoring_a_running_cluster_is_held_without_the_opt_in_and_the_journal_
     assert held.status == 0 and held.writes == [], held.output
     assert (f"held: cluster BronzeLayerProcessing ({BRONZE}): autotermination_minutes (restoring autotermination_minutes "
             "restarts the running cluster; needs --allow-disruptive") in held.stdout
-    assert "rolled_back" not in json.loads(journal.read_text()) and "run it again with --allow-disruptive" in held.stdout
+    assert "rolled_back" not in json.loads(journal.read_text()) and "with --allow-disruptive" in held.stdout
     allowed = run_checks(state, "--rollback", str(journal), "--allow-disruptive")
     assert [w["path"] for w in allowed.writes] == ["/api/2.1/clusters/edit"], allowed.output
     assert cluster(json.loads(state.read_text())["databricks"], BRONZE)["autotermination_minutes"] == 0
     assert json.loads(journal.read_text())["rolled_back"]
+
+
+def test_an_unreachable_workspace_is_one_line_per_change_and_no_trace(tmp_path):
+    state, journal = tmp_path / "s.json", tmp_path / "j.json"
+    run_checks(state, "-k", "CMP-001 and bronze", "--fix", "--fix-journal", str(journal))
+    spec = tmp_path / "estate.toml"
+    spec.write_text('[target]\ndatabricks_host = "http://127.0.0.1:9"\n')
+    back = run_checks(state, "--rollback", str(journal), "--estate", str(spec))
+    assert back.status == 1 and back.writes == [] and "Traceback" not in back.output, back.output
+    failed = [line for line in back.stdout.splitlines() if line.startswith("failed: ")]
+    assert failed and all("unreachable" in line for line in failed), failed
+    assert "rolled_back" not in json.loads(journal.read_text()) and "run it again" in back.stdout
+    again = run_checks(state, "--rollback", str(journal))              # reachable again: it finishes
+    assert again.status == 0 and "deleted: cluster BronzeLayerProcessing" in again.stdout, again.output

@@ -33,13 +33,14 @@ class Rollback:
                    for spec in context.specs()}
         plan = context.mode == "plan"
         self.lines = roll_back(self.journal, estates, plan=plan, allow_disruptive=context.allow_disruptive)
-        if not plan and not self.held():
+        if not plan and not self.unfinished():
             mark(self.path, self.journal)
         session.items = []
         return True
 
-    def held(self) -> list[str]:
-        return [line for line in self.lines if line.startswith("held:")]
+    def unfinished(self) -> list[str]:
+        """Lines a second rollback may still complete: held back, or failed to write or read."""
+        return [line for line in self.lines if line.startswith(("held:", "failed:"))]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         session.exitstatus = 1 if any(line.startswith("failed:") for line in self.lines) else 0
@@ -49,9 +50,9 @@ class Rollback:
         terminalreporter.write_sep("-", f"medallion: {'plan of the ' if plan else ''}rollback of {self.path}")
         for line in self.lines or ["(the journal holds no applied change)"]:
             terminalreporter.write_line(line)
-        if not plan and self.held():
-            terminalreporter.write_line("the journal is not marked rolled back: run it again with --allow-disruptive "
-                                        "to restore what was held (what is restored already is left as it is)")
+        if not plan and self.unfinished():
+            terminalreporter.write_line("the journal is not marked rolled back: run it again (with --allow-disruptive "
+                                        "for what was held) to finish; what is restored already is left as it is")
         elif not plan:
             terminalreporter.write_line("run `pytest checks/` to audit the restored estate")
 
