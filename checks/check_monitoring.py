@@ -93,6 +93,19 @@ def check_every_resource_sends_diagnostics_to_the_workspace(estate, spec):
                       f"(or creates {spec.monitoring.diagnostic_setting}), keeping every other category and setting.")
 
 
+def _watched_exists(estate, name: str, resource_id: str, what: str) -> None:
+    """An alert on a resource the group does not hold watches nothing: not evaluated, and its fix
+    (which cannot create the resource) does not run. Read from the group's resource list, which
+    MON-003 reads anyway."""
+    __tracebackhide__ = True
+    found = any(alerts.same_id(r.get("id"), resource_id) for r in estate.monitoring.resources())
+    evidence(observed={"alert": name, "watches": resource_id, "watched_exists": found},
+             expected={"alert": name, "watches": resource_id, "watched_exists": True})
+    if not found:
+        not_observed(f"{what} not found in {estate.spec.estate.resource_group}, so alert {name} would watch nothing "
+                     "(the platform deployment creates it; --fix does not)")
+
+
 def _alert_holds(estate, name: str, found, kind: alerts.Kind, gaps: list[str]) -> None:
     __tracebackhide__ = True
     mon = estate.monitoring
@@ -115,6 +128,7 @@ def check_used_capacity_alert_is_routed(estate, spec):
     threshold, notifies the action group."""
     name = spec.monitoring.alerts.storage_capacity
     account = spec.resource_id("Microsoft.Storage/storageAccounts", spec.estate.storage_account)
+    _watched_exists(estate, name, account, f"storage account {spec.estate.storage_account}")
     found = estate.monitoring.metric_alert()
     gaps = [] if found is None else alerts.capacity_gaps(found, account, spec.monitoring.alerts.storage_capacity_threshold_gib)
     _alert_holds(estate, name, found, "metric", gaps)
@@ -138,6 +152,7 @@ def check_key_vault_alert_is_routed(estate, spec):
     """An enabled activity-log alert on the Key Vault's deletion and access-policy changes notifies
     the action group."""
     vault = spec.resource_id("Microsoft.KeyVault/vaults", spec.estate.key_vault)
+    _watched_exists(estate, spec.monitoring.alerts.key_vault_changes, vault, f"Key Vault {spec.estate.key_vault}")
     found = estate.monitoring.activity_alert()
     gaps = [] if found is None else alerts.key_vault_gaps(found, vault)
     _alert_holds(estate, spec.monitoring.alerts.key_vault_changes, found, "activity", gaps)

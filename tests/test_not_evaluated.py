@@ -66,11 +66,17 @@ def test_compute_job_without_tasks_is_not_evaluated_rather_than_passed(tmp_path)
 def test_monitoring_with_no_resources_passes_nothing(tmp_path):
     """With nothing but the workspace to watch (the Log Analytics workspace itself lists diagnostic
     categories, so MON-003's list is never empty while its workspace exists) nothing passes
-    unobserved: each monitoring check fails naming what is missing."""
+    unobserved: the alerts on the absent storage account and vault are not evaluated, and every
+    other monitoring check fails naming what is missing (its fix can create it)."""
     scenario = scenario_with(tmp_path, without(STORAGE_ACCOUNT, VAULT, "/workspaces/tbwa-juicer-databricks"))
     run = run_checks(tmp_path / "s.json", "-k", "monitoring", scenario=scenario)
     assert run.records and "passed" not in run.verdicts.values(), run.verdicts
+    assert {k for k, v in run.verdicts.items() if v == "not_evaluated"} == {"MON-004", "MON-006"}, run.verdicts
     assert all(r["message"] and isinstance(r["observed"], dict) for r in run.records)
+    assert ("MON-004 not evaluated: storage account tbwajuicerstorage not found in RG-TBWA-ProjectScout-Juicer, "
+            "so alert") in run.output
+    fixed = run_checks(tmp_path / "s.json", "-k", "MON-006", "--fix")
+    assert fixed.verdicts == {"MON-006": "not_evaluated"} and fixed.writes == [], "no alert on a vault that is not there"
 
 
 def test_an_area_declared_absent_is_not_evaluated_without_failing_the_run(tmp_path):
