@@ -238,6 +238,23 @@ def test_jobs_create_list_and_reject_broken_graphs(w):
         w.jobs.get(ids[0])
 
 
+def test_jobs_list_expands_tasks_as_api_2_2_does(w):
+    """jobs/list with expand_tasks carries each job's settings and its first 100 tasks and job
+    clusters, and `has_more` when it left some out; the SDK then reads the rest with jobs/get."""
+    wide = w.jobs.create(name="wide", tasks=[Task(task_key=f"t{n:03d}", notebook_task=NotebookTask(
+        notebook_path=QUALITY_PATH)) for n in range(150)]).job_id
+    raw = w.api_client.do("GET", "/api/2.2/jobs/list", query={"expand_tasks": "true", "limit": 100})
+    listed = {job["job_id"]: job for job in raw["jobs"]}
+    assert len(listed[wide]["settings"]["tasks"]) == 100 and listed[wide]["has_more"] is True
+    assert listed[101]["has_more"] is False and listed[101]["settings"]["schedule"]["timezone_id"] == "UTC"
+    assert "run_as_user_name" not in listed[wide] and "run_as_user_name" in w.api_client.do(
+        "GET", "/api/2.2/jobs/get", query={"job_id": wide})
+    plain = w.api_client.do("GET", "/api/2.2/jobs/list", query={"name": "wide"})["jobs"][0]
+    assert "tasks" not in plain["settings"] and "has_more" not in plain
+    expanded = next(iter(w.jobs.list(name="wide", expand_tasks=True)))
+    assert [t.task_key for t in expanded.settings.tasks] == [f"t{n:03d}" for n in range(150)]
+
+
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 

@@ -45,6 +45,28 @@ def _with_defaults(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+LISTED_ARRAYS = ("tasks", "job_clusters")
+LISTED_MAX = 100
+"""Jobs API 2.2: with `expand_tasks`, jobs/list shows the first 100 tasks and job clusters of a
+job and sets `has_more` when it left some out; jobs/get pages through the rest."""
+
+
+def _listed(job: dict[str, Any], *, expand: bool) -> dict[str, Any]:
+    """A stored job as jobs/list shows it."""
+    shown = copy.deepcopy(job)
+    shown.pop("run_as_user_name", None)
+    settings = shown["settings"]
+    if not expand:
+        for array in LISTED_ARRAYS:
+            settings.pop(array, None)
+        return shown
+    shown["has_more"] = any(len(settings.get(array) or []) > LISTED_MAX for array in LISTED_ARRAYS)
+    for array in LISTED_ARRAYS:
+        if array in settings:
+            settings[array] = settings[array][:LISTED_MAX]
+    return shown
+
+
 def _merge_array(current: list[dict[str, Any]], incoming: list[dict[str, Any]], key: str) -> list:
     """Entries with a known key replace the old entry in place; new keys are appended."""
     merged = {entry.get(key): entry for entry in current}
@@ -121,7 +143,8 @@ class Jobs:
         return copy.deepcopy(self._find(require(query, "job_id")))
 
     def list(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-        """Newest first; tasks and job clusters only with `expand_tasks`; `page_token` is an offset."""
+        """Newest first, each job as a BaseJob (no `run_as_user_name`: jobs/get has it); tasks
+        and job clusters only with `expand_tasks`; `page_token` is an offset."""
         limit = as_int(query.get("limit") or 20, "limit")
         if not 1 <= limit <= 100:
             raise invalid(f"limit must be between 1 and 100, got {limit}")
@@ -130,11 +153,7 @@ class Jobs:
         chosen = sorted((j for j in self._by_id.values()
                          if name is None or j["settings"].get("name", "").lower() == name.lower()),
                         key=lambda j: (j.get("created_time", 0), j["job_id"]), reverse=True)
-        page = [copy.deepcopy(j) for j in chosen[start:start + limit]]
-        if not as_bool(query.get("expand_tasks")):
-            for job in page:
-                job["settings"].pop("tasks", None)
-                job["settings"].pop("job_clusters", None)
+        page = [_listed(job, expand=as_bool(query.get("expand_tasks"))) for job in chosen[start:start + limit]]
         more = start + limit < len(chosen)
         answer: dict[str, Any] = {"jobs": page} if page else {}
         answer["has_more"] = more
