@@ -309,6 +309,10 @@ def _forbidden(is_arm: bool, method: str, path: str) -> Reply:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog of 5 drops connections when a run opens dozens at once (and the
+    # accepting thread waits for the GIL): the client's SYN is retried a second later, a delay no
+    # real endpoint adds.
+    request_queue_size = 128
     emulator: Emulator
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
