@@ -88,7 +88,7 @@ def check_latest_quality_run_passed(estate, spec, layer):
     evidence(observed={"job_id": (job or {}).get("job_id")}, expected="task SUCCESS; no error-level check failed")
     assert job is not None, problem
     task = quality.find_quality_task(job, spec, layer)
-    key = (task or {}).get("task_key") or spec.data_quality.task_key(layer)
+    key = quality.quality_task_key(job, spec, layer)
     found = estate.data_quality.latest_task_run(job["job_id"], key)
     if found is None:
         evidence(observed={"job_id": job["job_id"], "task_key": key, "latest_run": None},

@@ -107,6 +107,11 @@ def find_quality_task(job: dict[str, Any], spec: Spec, layer: str) -> dict[str, 
     return (by_path or by_key or [None])[0]
 
 
+def quality_task_key(job: dict[str, Any], spec: Spec, layer: str) -> str:
+    """The key of the job's quality task, or the key it would get: whose runs DQ-004 judges."""
+    return (find_quality_task(job, spec, layer) or {}).get("task_key") or spec.data_quality.task_key(layer)
+
+
 def task_gaps(task: dict[str, Any] | None, spec: Spec, layer: str, cluster_id: str, main: str) -> list[str]:
     """What keeps `task` from being the layer's quality task, in words."""
     path = spec.data_quality.notebook_path(layer)

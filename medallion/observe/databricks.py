@@ -7,23 +7,28 @@ from __future__ import annotations
 
 import base64
 import itertools
+import threading
 from typing import Any, Callable
 
 from medallion.cloud.errors import CloudError
+from medallion.desired import compute, quality
 from medallion.observe.common import absent_as_none
 
 LAYERS = ("bronze", "silver", "gold", "platinum")
+_IMPORTING = threading.Lock()
 
 
 def _import_sdk() -> None:
-    """Import databricks.sdk and the services the readers use, here, before reads go concurrent:
-    its modules import each other, and first imports of them from several threads at once can
-    end in Python's import `_DeadlockError` (seen under CI load)."""
-    import databricks.sdk  # noqa: F401
-    import databricks.sdk.errors  # noqa: F401
-    import databricks.sdk.service.compute  # noqa: F401
-    import databricks.sdk.service.jobs  # noqa: F401
-    import databricks.sdk.service.workspace  # noqa: F401
+    """Import databricks.sdk and the services the readers use, one thread at a time: its modules
+    import each other, and first imports of them from several threads at once can end in
+    Python's import `_DeadlockError` (seen under CI load). The prefetch starts it as its first
+    read, so the second it takes overlaps the Resource Manager reads, the workspace's first."""
+    with _IMPORTING:
+        import databricks.sdk  # noqa: F401
+        import databricks.sdk.errors  # noqa: F401
+        import databricks.sdk.service.compute  # noqa: F401
+        import databricks.sdk.service.jobs  # noqa: F401
+        import databricks.sdk.service.workspace  # noqa: F401
 
 
 def absent_on_not_found(call: Callable[[], Any]) -> Any:
@@ -47,14 +52,17 @@ class DatabricksReads:
         self.workspace_name = estate.spec.estate.databricks_workspace
 
     def prefetch(self) -> list[Callable[[], Any]]:
-        _import_sdk()
-        return [self.clusters, *[lambda layer=layer: self.layer_jobs(layer) for layer in self._layers()]]
+        return [_import_sdk, self.host, self.clusters,
+                *[lambda layer=layer: self.layer_jobs(layer) for layer in self._layers()]]
 
     def _layers(self) -> list[str]:
         return [layer for layer in LAYERS if layer in self.spec.compute.layers]
 
     def _read(self, key: Any, what: str, call: Callable[[], Any]) -> Any:
-        return self._estate.read(("databricks", key), call, doing=f"reading {what}")
+        def load() -> Any:
+            _import_sdk()   # before the loader imports any of it itself
+            return call()
+        return self._estate.read(("databricks", key), load, doing=f"reading {what}")
 
     def host(self) -> str:
         """The workspace host: the spec's, else the ARM workspace's `workspaceUrl`."""
@@ -72,7 +80,9 @@ class DatabricksReads:
 
     def client(self) -> Any:
         """The WorkspaceClient; built once per run by the connections."""
-        return self._estate.connections.workspace(self.host())
+        host = self.host()
+        _import_sdk()
+        return self._estate.connections.workspace(host)
 
     def clusters(self) -> list[dict[str, Any]]:
         """Every cluster the workspace lists (active, pinned, or terminated within 30 days)."""
@@ -97,7 +107,9 @@ class DatabricksReads:
                           lambda: [v.as_dict() for v in self.client().clusters.spark_versions().versions or []])
 
     def layer_jobs(self, layer: str) -> list[dict[str, Any]]:
-        """The layer's job(s) as jobs/get returns them: by id (one or none) or every job of the name."""
+        """The layer's job(s) with their settings and tasks: by id (jobs/get, one or none) or every
+        job of the name (one jobs/list with `expand_tasks`, which carries them; the SDK pages a job
+        of over 100 tasks through jobs/get)."""
         want = self.spec.compute.layers[layer]
         if want.job_id:
             return self._read(("job", want.job_id), f"job {want.job_id}", lambda: [
@@ -105,11 +117,8 @@ class DatabricksReads:
         if not want.job_name:
             return []
 
-        def load() -> list[dict[str, Any]]:
-            jobs = self.client().jobs
-            ids = [j.job_id for j in jobs.list(name=want.job_name)]
-            return [jobs.get(job_id).as_dict() for job_id in ids]
-        return self._read(("job", want.job_name), f"job {want.job_name}", load)
+        return self._read(("job", want.job_name), f"job {want.job_name}", lambda: [
+            job.as_dict() for job in self.client().jobs.list(name=want.job_name, expand_tasks=True)])
 
     def notebook_source(self, path: str) -> dict[str, Any] | None:
         """`{object_type, language, source}` of the workspace object at `path`, or None."""
@@ -126,7 +135,6 @@ class DatabricksReads:
                 info["source"] = base64.b64decode(exported.content or "").decode("utf-8")
             return info
         return self._read(("notebook", path), f"notebook {path}", load)
-
 
     def latest_task_run(self, job_id: int, task_key: str) -> dict[str, Any] | None:
         """The newest completed run of the job in which task `task_key` ran to an end (succeeded or
@@ -166,11 +174,21 @@ class ComputeReads(DatabricksReads):
 
 
 class QualityReads(DatabricksReads):
-    """`estate.data_quality`: the quality notebooks, and the clusters and jobs they run on."""
+    """`estate.data_quality`: the quality notebooks, the clusters and jobs they run on, and the
+    latest runs of the quality tasks."""
 
     def prefetch(self) -> list[Callable[[], Any]]:
         paths = [self.spec.data_quality.notebook_path(layer) for layer in LAYERS]
-        return [*super().prefetch(), *[lambda path=path: self.notebook_source(path) for path in paths]]
+        return [*super().prefetch(), *[lambda path=path: self.notebook_source(path) for path in paths],
+                *[lambda layer=layer: self.latest_quality_run(layer) for layer in self._layers()]]
+
+    def latest_quality_run(self, layer: str) -> dict[str, Any] | None:
+        """`latest_task_run` of the layer job's quality task, as DQ-004 asks for it; None when the
+        layer has no single job. Prefetched, so the four layers' runs are read together."""
+        job, _ = compute.layer_job(self.layer_jobs(layer), self.spec, layer)
+        if job is None:
+            return None
+        return self.latest_task_run(job["job_id"], quality.quality_task_key(job, self.spec, layer))
 
 
 def _name(value: Any) -> str | None:
