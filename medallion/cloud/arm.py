@@ -12,6 +12,7 @@ from typing import Any
 
 from medallion.cloud.budget import RateBudget
 from medallion.cloud.credentials import arm_client_options
+from medallion.cloud.pools import pooled_transport
 
 # attribute -> (module, class)
 CLIENTS = {
@@ -40,7 +41,8 @@ class Arm:
         self.subscription_id = subscription_id
         self.budget = RateBudget()
         self._options = {**arm_client_options(endpoint, credential, scope), **RETRY,
-                         "raw_request_hook": self.budget.before, "raw_response_hook": self.budget.after}
+                         "raw_request_hook": self.budget.before, "raw_response_hook": self.budget.after,
+                         "transport": pooled_transport()}
         self._credential = credential
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()

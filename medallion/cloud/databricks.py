@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from medallion.cloud.credentials import is_loopback
+from medallion.cloud.pools import READS_IN_FLIGHT
 
 
 def workspace_url(host: str) -> str:
@@ -23,7 +24,8 @@ def workspace_client(host: str, *, token: str | None = None) -> Any:
     from databricks.sdk.core import Config
 
     options: dict[str, Any] = {"host": workspace_url(host), "retry_timeout_seconds": 60,
-                               "http_timeout_seconds": 15}
+                               "http_timeout_seconds": 15, "max_connection_pools": READS_IN_FLIGHT,
+                               "max_connections_per_pool": READS_IN_FLIGHT}
     if token:
         options.update(token=token, auth_type="pat")
     return WorkspaceClient(config=Config(**options))

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from medallion.cloud.errors import CloudError
+from medallion.cloud.pools import READS_IN_FLIGHT
 from medallion.desired import diagnostics
 from medallion.observe.common import absent_as_none, listed, read_dashboard
 
@@ -76,10 +77,12 @@ class MonitoringReads:
 
     def diagnostics(self) -> list[diagnostics.Target]:
         """Each resource (and diagnosable child) that supports diagnostic settings, with its
-        categories and its current settings. Targets are read concurrently."""
+        categories and its current settings. Targets are read concurrently, all at once (a pool
+        of their own: waiting on the observer's pool from inside it could starve it)."""
         def load() -> list[diagnostics.Target]:
             ids = [target for resource in self.resources() for target in diagnostics.targets_of(resource)]
-            with ThreadPoolExecutor(max_workers=8, thread_name_prefix="diagnostics") as pool:
+            with ThreadPoolExecutor(max_workers=max(1, min(len(ids), READS_IN_FLIGHT)),
+                                    thread_name_prefix="diagnostics") as pool:
                 found = list(pool.map(self.target, ids))
             return [target for target in found if target is not None]
         return self._read("diagnostic settings", load)
