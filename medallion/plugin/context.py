@@ -69,9 +69,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # Fixes are serialised anyway, and their order matters across areas (monitoring covers
         # what security creates): under xdist, --fix runs every check on one worker, in order.
         config.option.dist = "loadgroup"
-    from medallion.plugin.preflight import preflight
+    from medallion.plugin.preflight import first_problem
 
-    problem = next(filter(None, (preflight(context, spec) for spec in context.specs())), None)
+    problem = first_problem(context, context.specs())
     if problem:
         _stop_emulator(config)
         raise pytest.UsageError(problem)

@@ -48,32 +48,86 @@ def spec(request: pytest.FixtureRequest) -> Spec:
 
 
 CONNECTIONS = pytest.StashKey[dict]()
+POOL = pytest.StashKey[Any]()         # the reading pool every observer of this process shares
+PREFETCHING = pytest.StashKey[bool]()
 
 
-@pytest.fixture(scope="session")
-def connections(request: pytest.FixtureRequest, spec: Spec) -> Any:
+def connections_for(config: pytest.Config, spec: Spec) -> Any:
     """Clients for the estate's subscription, shared by every estate in it: SDK clients are
     costly to build (the network client alone indexes thousands of models)."""
     from medallion.cloud.connections import Connections
 
-    context = _context(request)
-    shared = request.config.stash.setdefault(CONNECTIONS, {})
+    context = config.stash[CONTEXT]
+    shared = config.stash.setdefault(CONNECTIONS, {})
     key = (spec.subscription_id, spec.target.arm_endpoint, spec.target.arm_scope)
     if key not in shared:
         shared[key] = Connections(spec, sim_url=context.sim_url, sim_token=context.sim_token)
     return shared[key]
 
 
+def observer(config: pytest.Config, spec: Spec) -> Estate:
+    """This process's cached observer of the estate, made once; the reports reuse it."""
+    from medallion.observe.estate import reading_pool
+
+    observers = config.stash.setdefault(OBSERVERS, {})
+    if spec.name not in observers:
+        if POOL not in config.stash:
+            config.stash[POOL] = reading_pool()
+        observers[spec.name] = Estate(spec, connections_for(config, spec), config.stash[POOL])
+    return observers[spec.name]
+
+
+@pytest.fixture(scope="session")
+def connections(request: pytest.FixtureRequest, spec: Spec) -> Any:
+    """Clients for the estate's subscription (see `connections_for`)."""
+    _context(request)
+    return connections_for(request.config, spec)
+
+
 @pytest.fixture(scope="session")
 def estate(request: pytest.FixtureRequest, spec: Spec, connections: Any) -> Estate:
     """The observed estate, its selected areas fetched concurrently before the first check."""
-    observed = Estate(spec, connections)
+    observed = observer(request.config, spec)
     if not _context(request).naive_reads:
-        observed.prefetch(selected_areas(request.session.items))
-    request.config.stash.setdefault(OBSERVERS, {})[spec.name] = observed  # reused by the reports
+        start_prefetch(request.session)
+        observed.wait_prefetched()
     return observed
 
 
-def selected_areas(items: list[pytest.Item]) -> list[str]:
-    areas = {getattr(item, "obj", None) and getattr(item.obj, "requirement", None) for item in items}
-    return sorted({requirement.area for requirement in areas if requirement})
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start reading as soon as the selection is known, while pytest sets up the first check."""
+    context = session.config.stash.get(CONTEXT, None)
+    if context is not None and not context.naive_reads:
+        start_prefetch(session)
+
+
+def start_prefetch(session: pytest.Session) -> None:
+    """Start, once, the reads of every selected estate together: fifty estates cost about what
+    one does, rather than one prefetch after another as each estate's first check asks."""
+    config = session.config
+    if config.stash.get(PREFETCHING, False):
+        return
+    config.stash[PREFETCHING] = True
+    specs = estate_specs(config)
+    for name, areas in selected_areas_by_estate(session.items, list(specs)).items():
+        observer(config, specs[name]).start_prefetch(sorted(areas))
+
+
+def selected_areas_by_estate(items: list[pytest.Item], names: list[str]) -> dict[str, set[str]]:
+    """The areas each estate's selected checks look at (checks carry their estate as `spec`)."""
+    found: dict[str, set[str]] = {}
+    for item in items:
+        requirement = getattr(getattr(item, "obj", None), "requirement", None)
+        if requirement is None:
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        name = params.get("spec") or names[0]
+        found.setdefault(name, set()).add(requirement.area)
+    return found
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    pool = config.stash.get(POOL, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
