@@ -9,7 +9,7 @@ pytest_plugins = [
     "medallion.plugin.catalogue",
     "medallion.plugin.fixtures",
     "medallion.plugin.runner",
-    "medallion.plugin.outcomes",
+    "medallion.plugin.outcomes", "medallion.plugin.failure_report",
     "medallion.plugin.waivers",
     "medallion.plugin.results", "medallion.plugin.journal", "medallion.plugin.rollback",
     "medallion.plugin.redaction", "medallion.plugin.evidence", "medallion.plugin.html", "medallion.plugin.asbuilt",
