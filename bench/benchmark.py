@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from medallion.emulator.rounds import rounds
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,18 +43,6 @@ def audit(workdir: Path, *args: str, importtime: bool = False) -> dict[str, floa
             "writes": len(writes), "write_rounds": rounds(writes),
             "databricks_requests": sum(r["path"].startswith("/api/") for r in requests),
             "imports_databricks_sdk": "databricks.sdk" in proc.stderr if importtime else None}
-
-
-def rounds(requests: list[dict[str, Any]]) -> int:
-    """Sequential rounds on the critical path: overlapping requests (by the log's start and end)
-    share a round, so the count is the length of the chain of non-overlapping groups."""
-    count, end = 0, float("-inf")
-    for request in sorted(requests, key=lambda r: r["start"]):
-        if request["start"] > end:
-            count, end = count + 1, request["end"]
-        else:
-            end = max(end, request["end"])
-    return count
 
 
 def startup(workdir: Path) -> float:
