@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from medallion.emulator.rounds import rounds
+from medallion.emulator.rounds import longest_chain, rounds
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,6 +40,7 @@ def audit(workdir: Path, *args: str, importtime: bool = False) -> dict[str, floa
     checks = len(json.loads(results.read_text())) if results.exists() else 0
     writes = [r for r in requests if r["method"] not in ("GET", "HEAD")]
     return {"wall": wall, "requests": len(requests), "checks": checks, "rounds": rounds(requests),
+            "depth": longest_chain(requests),
             "writes": len(writes), "write_rounds": rounds(writes),
             "databricks_requests": sum(r["path"].startswith("/api/") for r in requests),
             "imports_databricks_sdk": "databricks.sdk" in proc.stderr if importtime else None}
@@ -97,6 +98,9 @@ def main() -> None:
                   f"suite/floor {suite['wall'] / floor:.2f}; "
                   f"goal start-up+imports+5 round trips = {began + imports + 5 * latency / 1000:.2f} s")
             print(row(f"naive baseline, {latency} ms", audit(workdir, *lat, "--naive-reads")))
+        deep = audit(workdir, "--sim-latency-ms", "2000")
+        print(f"{'':<28} dependency depth: {deep['depth']} sequential requests, the preflight's included "
+              "(the longest chain at 2000 ms, where CPU gaps between requests cannot lengthen it)")
         fix_latency = options.fix_latency
         fixed = audit(workdir, "--sim-latency-ms", str(fix_latency), "--fix", "--allow-disruptive",
                       "--allow-irreversible")
