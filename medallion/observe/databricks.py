@@ -183,12 +183,17 @@ class QualityReads(DatabricksReads):
                 *[lambda layer=layer: self.latest_quality_run(layer) for layer in self._layers()]]
 
     def latest_quality_run(self, layer: str) -> dict[str, Any] | None:
-        """`latest_task_run` of the layer job's quality task, as DQ-004 asks for it; None when the
-        layer has no single job. Prefetched, so the four layers' runs are read together."""
+        """`latest_task_run` of the layer job's quality task, and when the task exists but has no
+        completed run, `task_run_in_progress`, as DQ-004 asks for them; None when the layer has no
+        single job. Prefetched, so the four layers' runs are read together."""
         job, _ = compute.layer_job(self.layer_jobs(layer), self.spec, layer)
         if job is None:
             return None
-        return self.latest_task_run(job["job_id"], quality.quality_task_key(job, self.spec, layer))
+        key = quality.quality_task_key(job, self.spec, layer)
+        found = self.latest_task_run(job["job_id"], key)
+        if found is None and quality.find_quality_task(job, self.spec, layer) is not None:
+            self.task_run_in_progress(job["job_id"], key)
+        return found
 
 
 def _name(value: Any) -> str | None:
