@@ -24,6 +24,7 @@ class Change:
     irreversible: bool = False  # can never be undone once applied
     opt_in: str = ""            # the flag or spec setting that allows it; "" means --fix suffices
     undo: dict[str, Any] | None = None  # how --rollback restores it from the journal alone (rollback.py)
+    chain: str = ""             # a fix's changes in one chain apply in order; other chains meanwhile
 
     def describe(self, *, short: bool = False) -> str:
         """One line: resource, field, before → after, and any warning."""
@@ -40,6 +41,13 @@ class Change:
                 "after": _plain(self.after), "disruptive": self.disruptive,
                 "irreversible": self.irreversible, "opt_in": self.opt_in, "undo": self.undo,
                 "summary": self.describe(short=True)}
+
+
+def chained(changes: list[Change], chain: str) -> list[Change]:
+    """Mark `changes` as one chain: they depend on each other, not on the fix's other changes."""
+    for change in changes:
+        change.chain = chain
+    return changes
 
 
 def short_id(resource_id: str) -> str:

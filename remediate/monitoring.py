@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from medallion.change import Change
+from medallion.change import Change, chained
 from medallion.undo import ACTION_GROUP_API, ALERT_API, WORKSPACE_API, at, created, fields, restore
 from medallion.desired import alerts, diagnostics
 from medallion.desired import monitoring_dashboard as views
@@ -70,7 +70,9 @@ def send_diagnostics_to_workspace(estate: Estate, spec: Spec) -> list[Change]:
     categories to the setting that already sends there (or create ours). Other settings, their
     categories and destinations stay. Needs: Monitoring Contributor on the resources."""
     mon = estate.monitoring   # the workspace comes first (MON-001 is ensured before this applies)
-    return [change for target in mon.diagnostics() for change in _diagnostic_change(estate, spec, target)]
+    # one setting per resource: each is its own chain, so they are written side by side
+    return [change for target in mon.diagnostics()
+            for change in chained(_diagnostic_change(estate, spec, target), target.id)]
 
 
 def _diagnostic_change(estate: Estate, spec: Spec, target: diagnostics.Target) -> list[Change]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from medallion.change import Change
+from medallion.change import Change, chained
 from medallion.undo import NETWORK_API, KEYVAULT_API, PRIVATE_DNS_API, STORAGE_API, created, fields, restore
 from medallion.desired import network
 from medallion.observe import Estate
@@ -111,23 +111,25 @@ def create_private_endpoints(estate: Estate, spec: Spec) -> list[Change]:
     subnet = sec.subnet(spec.security.network.private_endpoint_subnet)
     if subnet is None:
         return []
-    changes: list[Change] = []
-    for want in sec.endpoints_wanted:
-        zone_id = spec.resource_id("Microsoft.Network/privateDnsZones", want.zone)
-        changes += _zone_and_link(estate, spec, want.zone, zone_id)
-        endpoint = _usable_endpoint(sec.private_endpoints(), want, subnet["id"])
-        if endpoint is None:
-            if any(e.get("name", "").lower() == want.name.lower() for e in sec.private_endpoints()):
-                continue  # ours by name but misplaced: its subnet is fixed after creation; the check says so
-            changes.append(_endpoint_change(estate, spec, want, subnet["id"]))
-            groups: list[dict[str, Any]] = []
-            name = want.name
-        else:
-            name, groups = endpoint["name"], sec.zone_groups(endpoint["name"])
-        change = _zone_group_change(estate, name, groups, want.zone, zone_id)
-        if change:
-            changes.append(change)
-    return changes
+    # each endpoint's zone, link, endpoint and zone group go in order, the endpoints side by side
+    return [change for want in sec.endpoints_wanted
+            for change in chained(_endpoint_changes(estate, spec, want, subnet["id"]), want.name)]
+
+
+def _endpoint_changes(estate: Estate, spec: Spec, want: network.EndpointWant, subnet_id: str) -> list[Change]:
+    sec = estate.security
+    zone_id = spec.resource_id("Microsoft.Network/privateDnsZones", want.zone)
+    changes = _zone_and_link(estate, spec, want.zone, zone_id)
+    endpoint = _usable_endpoint(sec.private_endpoints(), want, subnet_id)
+    if endpoint is None:
+        if any(e.get("name", "").lower() == want.name.lower() for e in sec.private_endpoints()):
+            return changes  # ours by name but misplaced: its subnet is fixed after creation; the check says so
+        changes.append(_endpoint_change(estate, spec, want, subnet_id))
+        name, groups = want.name, []
+    else:
+        name, groups = endpoint["name"], sec.zone_groups(endpoint["name"])
+    change = _zone_group_change(estate, name, groups, want.zone, zone_id)
+    return changes + [change] if change else changes
 
 
 def _usable_endpoint(endpoints: list[dict[str, Any]], want: network.EndpointWant, subnet_id: str) -> dict[str, Any] | None:
