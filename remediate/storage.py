@@ -77,12 +77,12 @@ def add_daily_inventory(estate: Estate, spec: Spec) -> list[Change]:
     changes = []
     containers = {c.get("name") for c in storage.containers() or []}
     if want.container not in containers:
-        client = estate.arm.storage.blob_containers
+        containers_client = estate.arm.storage.blob_containers   # not `client`: rebound below, before it applies
         changes.append(Change(resource=f"{storage.account_id}/blobServices/default/containers/{want.container}",
                               field="container", before=None, after={"publicAccess": "None"},
                               undo=created(STORAGE_API, {"properties.publicAccess": "None"}),
-                              apply=lambda: client.create(storage.rg, storage.account_name, want.container,
-                                                          {"properties": {"publicAccess": "None"}})))
+                              apply=lambda: containers_client.create(storage.rg, storage.account_name, want.container,
+                                                                     {"properties": {"publicAccess": "None"}})))
     live = storage.inventory_policy()
     rules = copy.deepcopy(inventory.inventory_rules(live))
     enabled = inventory.policy_enabled(live)
