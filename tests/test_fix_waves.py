@@ -1,0 +1,96 @@
+"""--fix in dependency waves: independent writes go side by side, a dependant's write only after
+its prerequisite's, and each resource is read a few times per run, not once per fix.
+
+Everything is judged from the emulator's request log (method, path, start and end of every
+request), not from timings: the half-finished estate, its inventory container and rule removed so
+that the storage fix has an ordered pair of writes too, fixed at 50 ms added latency.
+"""
+from __future__ import annotations
+
+import collections
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from tests.suite import run_checks, scenario_with
+
+OPT_INS = ("--allow-disruptive", "--allow-irreversible")
+LATENCY = ("--sim-latency-ms", "50")   # long enough that requests sent together overlap in the log
+
+
+def _without_inventory(scenario: dict[str, Any]) -> None:
+    scenario["arm"] = [entry for entry in scenario["arm"]
+                       if not entry["id"].endswith(("/containers/inventory", "/inventoryPolicies/default"))]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("waves")
+    scenario, state = scenario_with(folder, _without_inventory), folder / "state.json"
+    audit = run_checks(state, *LATENCY, scenario=scenario)
+    since = len(_log(state))
+    fixed = run_checks(state, "--fix", *OPT_INS, *LATENCY, scenario=scenario)
+    served = _log(state)[since:]
+    again = run_checks(state, "--fix", *OPT_INS, scenario=scenario)
+    return {"audit": audit, "fixed": fixed, "again": again, "served": served}
+
+
+def _log(state: Path) -> list[dict[str, Any]]:
+    return json.loads(state.read_text()).get("requests", [])
+
+
+def _writes(runs: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in runs["served"] if r["method"] in ("PUT", "PATCH", "POST", "DELETE") and r["status"] < 400]
+
+
+def test_every_failing_check_is_fixed_in_one_run_and_a_second_writes_nothing(runs):
+    audit, fixed = runs["audit"], runs["fixed"]
+    assert "failed" in audit.verdicts.values()
+    expected = {check: "passed" if verdict == "passed" else "fixed" for check, verdict in audit.verdicts.items()}
+    assert fixed.status == 0 and fixed.verdicts == expected, fixed.output
+    assert runs["again"].writes == [] and set(runs["again"].verdicts.values()) == {"passed"}
+
+
+def test_independent_writes_are_in_flight_together(runs):
+    writes = _writes(runs)
+    most = max(sum(1 for other in writes if other["start"] <= write["start"] < other["end"]) for write in writes)
+    assert most >= 4, f"at most {most} write(s) in flight at once: the fixes ran one after another"
+
+
+@pytest.mark.parametrize("prerequisite, dependant", [
+    (lambda path: path.endswith("/virtualnetworks/juicer-vnet"), lambda path: "/virtualnetworks/juicer-vnet/subnets/" in path),
+    (lambda path: path.endswith("/containers/inventory"), lambda path: path.endswith("/inventorypolicies/default")),
+    (lambda path: path.endswith("/workspaces/juicer-log-analytics"), lambda path: "/diagnosticsettings/" in path),
+], ids=["vnet-before-subnets", "container-before-inventory-rule", "workspace-before-diagnostic-settings"])
+def test_a_dependant_is_written_only_after_its_prerequisite(runs, prerequisite: Callable[[str], bool],
+                                                             dependant: Callable[[str], bool]):
+    _written_in_order(_writes(runs), prerequisite, dependant)
+
+
+@pytest.mark.parametrize("child", ["/virtualnetworklinks/", "/privatednszonegroups/"],
+                         ids=["zone-before-its-link", "endpoint-before-its-zone-group"])
+def test_each_private_endpoint_chain_is_written_in_order(runs, child: str):
+    parents = {r["path"].lower().split(child)[0] for r in _writes(runs) if child in r["path"].lower()}
+    assert len(parents) == 3, parents     # storage blob and dfs, and the vault
+    for parent in parents:
+        _written_in_order(_writes(runs), lambda path: path == parent, lambda path: path.startswith(parent + child))
+
+
+def _written_in_order(writes: list[dict[str, Any]], prerequisite: Callable[[str], bool],
+                      dependant: Callable[[str], bool]) -> None:
+    first = [w for w in writes if prerequisite(w["path"].lower())]
+    then = [w for w in writes if dependant(w["path"].lower())]
+    assert first and then, "the fix did not write both"
+    assert min(w["start"] for w in then) >= max(w["end"] for w in first), (first, then)
+
+
+def test_a_fix_reads_each_resource_a_few_times_not_once_per_fix(runs):
+    """Serially every fix planned and re-checked from its own fresh read: 117 GETs of the
+    Databricks workspace in one run. Now each wave reads once, so a resource is read about once
+    per wave (eight levels of prerequisites here) plus the session's read and the final re-check."""
+    gets = collections.Counter((r["path"].lower(), r.get("query", "")) for r in runs["served"] if r["method"] == "GET")
+    assert gets, "the fix read nothing"
+    (path, _), most = gets.most_common(1)[0]
+    assert most <= 10, f"{path} read {most} times"
