@@ -34,14 +34,19 @@ _PREPARED = pytest.StashKey[set]()
 _T = TypeVar("_T")
 
 
-def judge(requirement: Requirement, args: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """The check's failure message (None when it passes) and its evidence. Read errors propagate."""
-    with collecting() as found:
+def judge(requirement: Requirement, args: dict[str, Any],
+          found: dict[str, Any] | None = None) -> tuple[str | None, dict[str, Any]]:
+    """The check's failure message (None when it passes) and its evidence, also kept in `found`
+    when given (so a check that raises still leaves what it saw). Read errors propagate."""
+    with collecting() as collected:
         try:
             requirement.check(**accepted_args(requirement, args))
         except AssertionError as failure:
-            return finding_text(failure), found
-    return None, found
+            return finding_text(failure), collected
+        finally:
+            if found is not None:
+                found.update(collected)
+    return None, collected
 
 
 def finding_text(failure: AssertionError) -> str:
@@ -238,8 +243,9 @@ class Waves:
         unit.blocks = None if failure is None else unit.id
 
     def _final(self, unit: Unit, view: Any) -> None:
+        unit.outcome.found = {}
         try:
-            unit.outcome.after, unit.outcome.found = judge(unit.requirement, unit.on(view))
+            unit.outcome.after, _ = judge(unit.requirement, unit.on(view), unit.outcome.found)
         except NotObserved as missing:   # its fix ran but still left nothing to judge
             unit.outcome.after = f"still not evaluated: {missing}"
         except Exception as error:  # noqa: BLE001 - the item errs with it, as serially

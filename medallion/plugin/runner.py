@@ -85,9 +85,11 @@ class Run:
 
     def evaluate(self, requirement: Requirement, args: dict[str, Any]) -> str | None:
         """None when the check passes, else its failure message. Read errors propagate."""
-        failure, found = judge(requirement, args)
-        attach_evidence(self.item, found)
-        return failure
+        found: dict[str, Any] = {}
+        try:
+            return judge(requirement, args, found)[0]
+        finally:
+            attach_evidence(self.item, found)
 
     def plan(self, failure: str) -> None:
         """--plan writes nothing, so it plans from the session's read of the estate."""
