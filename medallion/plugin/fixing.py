@@ -16,14 +16,13 @@ prerequisites) inside the file lock.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import pytest
 
 from medallion.change import Change
 from medallion.cloud.errors import explain
 from medallion.evidence import NotObserved, collecting
-from medallion.plugin.fixtures import selected_areas
 from medallion.plugin.journal import note
 from medallion.plugin.units import Graph, Outcome, Unit, accepted_args, fix_args
 from medallion.plugin.waivers import excuses, note_waiver, waiver_for
@@ -70,7 +69,8 @@ def prepare(item: pytest.Item, args: dict[str, Any], context: Any) -> None:
         other_args = args if other is item else _args_like(other, item, args)
         if requirement is not None and other_args is not None and fixable(other, requirement, other_args, context):
             graph.add_root(other, requirement, other_args)
-    waves.run(graph.levelled(), final_areas=selected_areas(item.session.items))
+    units = graph.levelled()
+    waves.run(units, final_areas={unit.requirement.area for unit in units})
 
 
 def fix_alone(item: pytest.Item, requirement: Requirement, args: dict[str, Any], context: Any) -> Outcome:
@@ -78,7 +78,7 @@ def fix_alone(item: pytest.Item, requirement: Requirement, args: dict[str, Any],
     waves = Waves(context, args["estate"], first=args["estate"].fresh())
     graph = Graph(waves.passes)
     graph.add_root(item, requirement, args)
-    waves.run(graph.levelled(), final_areas=())
+    waves.run(graph.levelled(), final_areas=set())
     return item.stash[OUTCOME]
 
 
@@ -129,11 +129,11 @@ class Waves:
         except Exception:  # noqa: BLE001 - judged again, and reported, in its wave
             return False
 
-    def run(self, units: list[Unit], *, final_areas: Iterable[str]) -> None:
+    def run(self, units: list[Unit], *, final_areas: set[str]) -> None:
         try:
             self._waves(units)
             final = self.estate.fresh()
-            final.prefetch(final_areas)
+            final.prefetch(sorted(final_areas))
             self._each(lambda unit: self._final(unit, final), [u for u in units if u.own and not u.stopped()])
         finally:
             self.pool.shutdown()
