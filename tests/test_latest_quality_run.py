@@ -10,6 +10,8 @@ import pytest
 
 pytest.importorskip("sqlframe")
 
+from medallion.desired.quality import run_findings  # noqa: E402
+from medallion.emulator.databricks.run_now import outcome_of  # noqa: E402
 from quality_lake import Lake, SqlframeEngine, transactions, verdict  # noqa: E402
 from suite import run_checks, scenario_with  # noqa: E402
 
@@ -28,6 +30,20 @@ def outputs() -> dict[str, dict[str, Any]]:
     return {"clean": {"notebook_output": {"result": clean, "truncated": False}},
             "breached": {"notebook_output": {"result": breached, "truncated": False}},
             "stopped": {"error": stopped, "error_trace": f"Traceback ...\n{stopped}"}}
+
+
+def test_the_emulators_default_quality_exit_has_the_notebooks_shape(outputs):
+    """A run --fix starts in the emulator exits, by default, with a summary shaped as the real
+    notebook's: the same keys, each check with the same fields, and DQ-004 judges it passed."""
+    real = json.loads(outputs["clean"]["notebook_output"]["result"])
+    task = {"task_key": "silver_quality", "notebook_task": {"base_parameters": {"layer": "silver", "table": real["table"]}}}
+    default = json.loads(outcome_of(task, {}, 7)["output"]["notebook_output"]["result"])
+    assert set(default) == set(real) and default["status"] == real["status"] == "passed"
+    assert {frozenset(c) for c in default["checks"]} == {frozenset(c) for c in real["checks"]}
+    assert {c["check"] for c in default["checks"]} <= {c["check"] for c in real["checks"]}
+    found = {"run": {"run_id": 7}, "task": {"state": {"result_state": "SUCCESS"}},
+             "output": outcome_of(task, {}, 7)["output"]}
+    assert run_findings(found) == []
 
 
 def run(run_id: int, start: int, quality: str, output: dict[str, Any] | None) -> dict[str, Any]:

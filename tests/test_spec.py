@@ -36,6 +36,7 @@ def test_a_custom_file_overrides_only_what_it_names(tmp_path):
     ('[storage.lifecycle.diamond]\ncool_after_days = 5\n', ["missing value 'storage.lifecycle.diamond.prefix'"]),
     ('[target]\ncloud = "mars"\n', ["'target.cloud' must be one of"]),
     ('[estate\n', ["not valid TOML"]),
+    ('[data_quality]\nrun_timeout_minutes = 0\n', ["data_quality.run_timeout_minutes must be above 0, not 0"]),
 ])
 def test_mistakes_stop_with_one_line_naming_file_and_key(tmp_path, text, words):
     path = write(tmp_path, text)

@@ -37,7 +37,7 @@ def new_run(job: dict[str, Any], body: dict[str, Any], run_id: int, number: int,
            "creator_user_name": job.get("creator_user_name"), "run_name": job["settings"].get("name"),
            "run_type": "JOB_RUN", "trigger": "ONE_TIME", "format": "MULTI_TASK", "start_time": start,
            "tasks": tasks, "state": _state(PENDING), "status": {"state": PENDING},
-           "_ends": {"at": start + run_ms, "tasks": {t["task_key"]: _outcome(t, outcomes, run_id) for t in tasks}}}
+           "_ends": {"at": start + run_ms, "tasks": {t["task_key"]: outcome_of(t, outcomes, run_id) for t in tasks}}}
     if parameters:
         run["job_parameters"] = [{"name": name, "value": value} for name, value in parameters.items()]
     return settle(run, start)
@@ -118,7 +118,7 @@ def _task_run(task: dict[str, Any], run_id: int, start: int, parameters: dict[st
             "status": {"state": PENDING}}
 
 
-def _outcome(task: dict[str, Any], outcomes: dict[str, Any], run_id: int) -> dict[str, Any]:
+def outcome_of(task: dict[str, Any], outcomes: dict[str, Any], run_id: int) -> dict[str, Any]:
     """How the task run will end: the scenario's outcome for its key, else success."""
     planned = copy.deepcopy(outcomes.get(task["task_key"]) or {})
     planned.setdefault("result_state", "SUCCESS")
