@@ -112,7 +112,7 @@ ARM_AREAS = ("microsoft.storage/", "microsoft.keyvault/", "microsoft.network/", 
 # maintained by the service, not the fix: a policy's write time, an emptied connection or peering
 # list, a blob service's sku, the state of the last operation
 SERVER_SET = {"lastModifiedTime": True, "privateEndpointConnections": [], "sku": True, "virtualNetworkPeerings": [],
-              "provisioningState": True}
+              "provisioningState": True, "privateEndpoints": []}
 
 
 def arm_bodies(state):
@@ -127,10 +127,14 @@ def _without_server_set(body):
 
 
 def _receivers(name, value):
-    """An action group's receivers carry a `status` the service reports."""
-    if not name.endswith("Receivers") or not isinstance(value, list):
-        return value
-    return [{k: v for k, v in receiver.items() if k != "status"} for receiver in value]
+    """An action group's receivers carry a `status` the service reports, a zone group's configs
+    the record sets and state it keeps."""
+    if name.endswith("Receivers") and isinstance(value, list):
+        return [{k: v for k, v in receiver.items() if k != "status"} for receiver in value]
+    if name == "privateDnsZoneConfigs" and isinstance(value, list):
+        return [{**config, "properties": {k: v for k, v in (config.get("properties") or {}).items()
+                                          if k not in ("recordSets", "provisioningState")}} for config in value]
+    return value
 
 
 def test_a_full_fix_rolled_back_leaves_every_arm_body_and_the_workspace_as_before(tmp_path):

@@ -17,6 +17,8 @@ VAULT_ALERT = f"{GROUP}/providers/Microsoft.Insights/activityLogAlerts/juicer-ke
 BOARD = f"{GROUP}/providers/Microsoft.Portal/dashboards/juicer-insights-monitoring-dashboard"
 SETTING = f"{VAULT}/providers/Microsoft.Insights/diagnosticSettings/user-audit"
 INVENTORY = f"{ACCOUNT}/inventoryPolicies/default"
+BLOB_PE = f"{GROUP}/providers/Microsoft.Network/privateEndpoints/tbwajuicerstorage-blob-pe"
+ZONE_GROUP = f"{BLOB_PE}/privateDnsZoneGroups/default"
 FOLDER = "/Shared/InsightPulseAI/Juicer/data_quality"
 STALE = "# Databricks notebook source\nprint('an old quality notebook')\n"
 
@@ -66,6 +68,21 @@ def _network_and_storage(scenario):
     add(scenario, PUBLIC, {"properties": {"addressPrefix": "10.139.0.0/18", "provisioningState": "Succeeded",
                                           "serviceEndpoints": [{"service": "Microsoft.Sql", "locations": ["eastus"]}]}})
     arm_body(scenario, "/inventoryPolicies/default")["properties"]["policy"]["enabled"] = False
+    _endpoint(scenario)
+
+
+def _endpoint(scenario):
+    """A blob endpoint of the user's whose zone group points at a zone of theirs only."""
+    subnet = f"{VNET}/subnets/private-endpoints"
+    add(scenario, subnet, {"properties": {"addressPrefix": "10.139.128.0/24", "privateEndpointNetworkPolicies": "Disabled",
+                                          "provisioningState": "Succeeded"}})
+    add(scenario, BLOB_PE, {"location": "eastus", "properties": {"subnet": {"id": subnet}, "provisioningState": "Succeeded",
+                                                                 "privateLinkServiceConnections": [{"name": "blob", "properties": {
+                                                                     "privateLinkServiceId": ACCOUNT, "groupIds": ["blob"]}}]}})
+    zone = f"{GROUP}/providers/Microsoft.Network/privateDnsZones/blob.corp.example"
+    add(scenario, zone, {"location": "global", "properties": {"provisioningState": "Succeeded"}})
+    add(scenario, ZONE_GROUP, {"properties": {"privateDnsZoneConfigs": [{"name": "corp-blob", "properties": {
+        "privateDnsZoneId": zone}}]}})
 
 
 def _workspace(scenario):
@@ -93,7 +110,7 @@ def test_a_full_fix_of_a_lived_in_estate_rolled_back_leaves_every_body_as_before
     assert len(entries[(AG, "action group")]["summary"]) < 400, "the journal's summary stays short"
     back = run_checks(state, "--rollback", str(journal))
     assert back.status == 0 and "left: " not in back.stdout and "failed: " not in back.stdout, back.output
-    for resource in (AG, CAPACITY, JOBS_ALERT, VAULT_ALERT, SETTING, BOARD, VNET, PUBLIC, INVENTORY):
+    for resource in (AG, CAPACITY, JOBS_ALERT, VAULT_ALERT, SETTING, BOARD, VNET, PUBLIC, INVENTORY, ZONE_GROUP):
         assert f"restored: {resource}: " in back.stdout, resource
     after = arm_bodies(state)
     assert {k: v for k, v in after.items() if after[k] != before.get(k)} == {}, fixed.output
