@@ -111,6 +111,8 @@ def _edit(client: Any, live: dict[str, Any], back: dict[str, Any]) -> None:
 
     names = set(inspect.signature(client.clusters.edit).parameters) - {"cluster_id"}
     spec = {name: value for name, value in {**live, **back}.items() if name in names and value is not None}
+    if "autoscale" in spec:   # clusters/get reports an autoscaling cluster's current size too: not a spec field
+        spec.pop("num_workers", None)
     typed = ClusterSpec.from_dict(spec)
     client.clusters.edit(cluster_id=live["cluster_id"], **{
         name: getattr(typed, name) for name in spec if getattr(typed, name, None) is not None})
