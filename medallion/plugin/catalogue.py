@@ -2,6 +2,8 @@
 its id and severity."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from medallion.plugin.context import CONTEXT
@@ -16,6 +18,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 FIX_GROUP = "medallion-fix"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under xdist, --fix sends every check to one worker, in order. The xdist_group marker alone
+    no longer does it: xdist 3.8 names the group in `item._nodeid`, which pytest 9 ignores."""
+    context = config.stash.get(CONTEXT, None)
+    if context is None or context.mode != "fix":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorker(LoadScopeScheduling):   # one scope for every check: one worker runs them all
+        def _split_scope(self, nodeid: str) -> str:
+            return FIX_GROUP
+
+    return OneWorker(config, log)
 
 
 def plain_nodeid(nodeid: str) -> str:

@@ -194,6 +194,7 @@ class Waves:
         return self._plan(unit, view)
 
     def _plan(self, unit: Unit, view: Any) -> bool:
+        """Plan from `view` (its fix reads, merges and returns changes); True when it planned."""
         try:
             unit.plan = unit.requirement.fix(*fix_args(unit.requirement, unit.on(view)))  # type: ignore[misc]
         except Exception as error:  # noqa: BLE001 - a read failed while planning: the item errs
@@ -243,6 +244,7 @@ class Waves:
         unit.blocks = None if failure is None else unit.id
 
     def _final(self, unit: Unit, view: Any) -> None:
+        """The item's verdict and evidence: its check against the last view, after every wave."""
         unit.outcome.found = {}
         try:
             unit.outcome.after, _ = judge(unit.requirement, unit.on(view), unit.outcome.found)
