@@ -8,9 +8,10 @@ the emulator's request log: a round is a maximal set of overlapping requests), t
 cannot beat (start-up + SDK imports + rounds x latency) and the suite's ratio to it. Then `--fix`
 of the half-finished estate: writes, sequential write rounds, wall time at `--fix-latency` and its
 ratio to the audit at that latency; what `-k security` pays (requests to Databricks, whether
-databricks.sdk was imported); and fifty estates in one run against one.
+databricks.sdk was imported); and fifty estates in one run against one. Start-up, imports, the
+suite's audits and the estates comparison are the fastest of `--repeat` runs (the machine is shared).
 
-    .venv/bin/python bench/benchmark.py [--latencies 0,100,200] [--fix-latency 100] [--estates 50]
+    .venv/bin/python bench/benchmark.py [--latencies 0,100,200] [--fix-latency 100] [--estates 50] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def audit(workdir: Path, *args: str, importtime: bool = False) -> dict[str, floa
             "writes": len(writes), "write_rounds": rounds(writes),
             "databricks_requests": sum(r["path"].startswith("/api/") for r in requests),
             "imports_databricks_sdk": "databricks.sdk" in proc.stderr if importtime else None}
+
+
+def fastest(repeat: int, workdir: Path, *args: str) -> dict[str, float]:
+    """The fastest of `repeat` identical audits: on a shared machine, noise only ever adds time."""
+    return min((audit(workdir, *args) for _ in range(max(1, repeat))), key=lambda figures: figures["wall"])
 
 
 def startup(workdir: Path) -> float:
@@ -82,16 +88,18 @@ def main() -> None:
     parser.add_argument("--fix-latency", type=int, default=100)
     parser.add_argument("--estates", type=int, default=50)
     parser.add_argument("--lro-ms", type=int, default=1000, help="a realistic long-running operation time")
+    parser.add_argument("--repeat", type=int, default=3, help="audits and the estates comparison: fastest of N")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        began, imports = startup(workdir), sdk_imports()
+        began = min(startup(workdir) for _ in range(max(1, options.repeat)))
+        imports = min(sdk_imports() for _ in range(max(1, options.repeat)))
         print(f"start-up (no check run): {began:.2f} s; importing the SDKs a full audit uses: {imports:.2f} s\n")
         print(f"{'full audit':<28} {'wall':>10} {'requests':>9} {'checks':>7} {'req/check':>10}")
         audits = {}
         for latency in [int(x) for x in options.latencies.split(",")]:
             lat = ("--sim-latency-ms", str(latency))
-            audits[latency] = suite = audit(workdir, *lat)
+            audits[latency] = suite = fastest(options.repeat, workdir, *lat)
             print(row(f"suite, {latency} ms", suite))
             floor = began + imports + suite["rounds"] * latency / 1000
             print(f"{'':<28} {suite['rounds']} sequential rounds; floor {floor:.2f} s; "
@@ -117,8 +125,9 @@ def main() -> None:
         security = audit(workdir, "-k", "security", importtime=True)
         print(f"\n-k security: {security['requests']} requests, {security['databricks_requests']} to Databricks, "
               f"databricks.sdk imported: {security['imports_databricks_sdk']}, {security['wall']:.2f} s")
-        many = audit(workdir, "--estate", str(estates_spec(workdir, options.estates)), "-k", "storage or security")
-        one = audit(workdir, "-k", "storage or security")
+        many = fastest(options.repeat, workdir, "--estate", str(estates_spec(workdir, options.estates)),
+                       "-k", "storage or security")
+        one = fastest(options.repeat, workdir, "-k", "storage or security")
         print(f"{options.estates} estates in one run (storage+security): {many['wall']:.2f} s, "
               f"{many['checks']} checks, {many['requests']} requests; one estate: {one['wall']:.2f} s, "
               f"ratio {many['wall'] / one['wall']:.2f}x; "
