@@ -96,9 +96,11 @@ def estate(request: pytest.FixtureRequest, spec: Spec, connections: Any) -> Esta
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start reading as soon as the selection is known, while pytest sets up the first check."""
+    """Start reading as soon as the selection is known, while pytest sets up the first check.
+    An xdist worker waits for its first check instead: it collects every item but may be given
+    none (under --fix one worker runs them all), and a worker that runs no check reads nothing."""
     context = session.config.stash.get(CONTEXT, None)
-    if context is not None and not context.naive_reads:
+    if context is not None and not context.naive_reads and not hasattr(session.config, "workerinput"):
         start_prefetch(session)
 
 
