@@ -50,6 +50,8 @@ class Arm:
     def __getattr__(self, name: str) -> Any:
         if name not in CLIENTS:
             raise AttributeError(name)
+        if name in self._clients:   # built: no lock, which every read would otherwise queue on
+            return self._clients[name]
         with self._lock:
             if name not in self._clients:
                 module, cls = CLIENTS[name]
