@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,12 @@ class RunContext:
 
     def specs(self) -> list[Spec]:
         """Every estate the spec describes (one, unless it has [estates.<name>] tables)."""
+        return self._specs
+
+    @cached_property
+    def _specs(self) -> list[Spec]:
+        """Read once per context: the preflight, the fixtures and the reports all ask, and fifty
+        estates take a quarter of a second to read and validate."""
         return load_all(Path(self.estate_path) if self.estate_path else None, sim=self.sim_url is not None)
 
 
