@@ -1,8 +1,13 @@
 """Monitoring: Log Analytics, the action group, diagnostic settings, alerts and the dashboard.
 
-Fixes run in the order the issue sets: workspace, action group, diagnostic settings, alerts,
-dashboard (each `needs` the step before), so a step whose prerequisite cannot be fixed is
-reported blocked by it rather than failing on a missing workspace or group.
+Each fix `needs` what its write or its subject depends on, so a step whose prerequisite cannot
+be fixed is reported blocked by it rather than failing on a missing workspace or group, and
+--fix writes the chain in three waves, not five. First the workspace; then the action group
+(after the workspace, in the order the area was specified), the diagnostic settings (they send
+to the workspace) and the dashboard (it charts the workspace's data); then the alerts, routed to
+the group. The job-failure log alert also needs the diagnostic settings: Azure validates a log
+alert's query against the workspace's tables, and DatabricksJobs is there only once the
+Databricks workspace sends its logs.
 """
 from __future__ import annotations
 
@@ -11,8 +16,6 @@ from medallion.desired import monitoring_dashboard as views
 from medallion.evidence import evidence, not_observed
 from medallion.requirement import Severity, requirement
 from remediate import monitoring as fix
-
-ALERTS = ("MON-004", "MON-005", "MON-006")
 
 
 def _short(resource_id: str) -> str:
@@ -64,7 +67,7 @@ def check_action_group_emails_every_receiver(estate, spec):
 
 @requirement(id="MON-003", area="monitoring", severity=Severity.HIGH,
              title="Every resource that supports diagnostic settings sends its logs and metrics to the workspace",
-             fix=fix.send_diagnostics_to_workspace, needs=("MON-002",),
+             fix=fix.send_diagnostics_to_workspace, needs=("MON-001",),
              controls=("CIS-Azure-2.0:5.1.1", "MCSB:LT-3", "MCSB:LT-4"))
 def check_every_resource_sends_diagnostics_to_the_workspace(estate, spec):
     """Every resource in the group whose diagnostic categories the API lists (the storage account's
@@ -122,7 +125,7 @@ def _alert_holds(estate, name: str, found, kind: alerts.Kind, gaps: list[str]) -
 
 @requirement(id="MON-004", area="monitoring", severity=Severity.MEDIUM,
              title="A metric alert fires when the storage account's used capacity passes the threshold",
-             fix=fix.add_storage_capacity_alert, needs=("MON-003",))
+             fix=fix.add_storage_capacity_alert, needs=("MON-002",))
 def check_used_capacity_alert_is_routed(estate, spec):
     """An enabled metric alert on the storage account's UsedCapacity, above at most the spec's
     threshold, notifies the action group."""
@@ -136,7 +139,7 @@ def check_used_capacity_alert_is_routed(estate, spec):
 
 @requirement(id="MON-005", area="monitoring", severity=Severity.MEDIUM,
              title="A log alert fires on failed Databricks jobs",
-             fix=fix.add_job_failure_alert, needs=("MON-003",))
+             fix=fix.add_job_failure_alert, needs=("MON-003", "MON-002"))
 def check_job_failure_alert_is_routed(estate, spec):
     """An enabled log alert over the workspace's DatabricksJobs events notifies the action group
     when a job run fails."""
@@ -147,7 +150,7 @@ def check_job_failure_alert_is_routed(estate, spec):
 
 @requirement(id="MON-006", area="monitoring", severity=Severity.HIGH,
              title="An activity-log alert fires when the Key Vault is deleted or its policies change",
-             fix=fix.add_key_vault_alert, needs=("MON-003",), controls=("CIS-Azure-2.0:5.2",))
+             fix=fix.add_key_vault_alert, needs=("MON-002",), controls=("CIS-Azure-2.0:5.2",))
 def check_key_vault_alert_is_routed(estate, spec):
     """An enabled activity-log alert on the Key Vault's deletion and access-policy changes notifies
     the action group."""
@@ -160,7 +163,7 @@ def check_key_vault_alert_is_routed(estate, spec):
 
 @requirement(id="MON-007", area="monitoring", severity=Severity.LOW,
              title="The monitoring dashboard shows job failures, storage capacity and Key Vault activity",
-             fix=fix.add_monitoring_dashboard, needs=ALERTS)
+             fix=fix.add_monitoring_dashboard, needs=("MON-001",))
 def check_monitoring_dashboard_shows_every_view(estate, spec):
     """Dashboard juicer-insights-monitoring-dashboard shows Databricks job failures, storage capacity
     and Key Vault activity."""
