@@ -65,9 +65,15 @@ class DatabricksReads:
         return self._estate.read(("databricks", key), load, doing=f"reading {what}")
 
     def host(self) -> str:
-        """The workspace host: the spec's, else the ARM workspace's `workspaceUrl`."""
+        """The workspace host: the spec's, else the ARM workspace's `workspaceUrl`, read once per
+        run: no fix changes it, and each fresh view of a --fix would otherwise wait for it before
+        its first Databricks read."""
         if self.spec.target.databricks_host:
             return self.spec.target.databricks_host
+        kept = self._estate.lasting.get("databricks host")
+        return kept or self._estate.lasting.setdefault("databricks host", self._workspace_url())
+
+    def _workspace_url(self) -> str:
         client = self._estate.arm.databricks.workspaces
         found = self._estate.read(("databricks", "arm workspace"), lambda: absent_as_none(
             lambda: client.get(self.rg, self.workspace_name)),

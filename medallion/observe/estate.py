@@ -34,10 +34,13 @@ def register_area(area: str, target: str) -> None:
 class Estate:
     """Everything the checks may look at, read at most once per Estate instance."""
 
-    def __init__(self, spec: Spec, connections: Any, pool: ThreadPoolExecutor | None = None) -> None:
+    def __init__(self, spec: Spec, connections: Any, pool: ThreadPoolExecutor | None = None,
+                 lasting: dict[str, Any] | None = None) -> None:
         self.spec = spec
         self.connections = connections
         self._pool = pool or reading_pool()
+        # what no fix changes (the Databricks workspace's URL), kept for the run by every fresh view
+        self.lasting: dict[str, Any] = {} if lasting is None else lasting
         self._memo: dict[Any, Future[Any]] = {}
         self._prefetching: list[Future[None]] = []
         self._lock = threading.Lock()
@@ -93,7 +96,7 @@ class Estate:
 
     def fresh(self) -> "Estate":
         """A new view with an empty memo, for re-checking after a fix wrote."""
-        return Estate(self.spec, self.connections, self._pool)
+        return Estate(self.spec, self.connections, self._pool, self.lasting)
 
 
 def _quietly(reader: Callable[[], Any]) -> None:
