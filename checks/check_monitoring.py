@@ -1,13 +1,14 @@
 """Monitoring: Log Analytics, the action group, diagnostic settings, alerts and the dashboard.
 
 Each fix `needs` what its write or its subject depends on, so a step whose prerequisite cannot
-be fixed is reported blocked by it rather than failing on a missing workspace or group, and
---fix writes the chain in three waves, not five. First the workspace; then the action group
-(after the workspace, in the order the area was specified), the diagnostic settings (they send
-to the workspace) and the dashboard (it charts the workspace's data); then the alerts, routed to
-the group. The job-failure log alert also needs the diagnostic settings: Azure validates a log
-alert's query against the workspace's tables, and DatabricksJobs is there only once the
-Databricks workspace sends its logs.
+be fixed is reported blocked by it rather than failing on a missing workspace or group: the
+action group (after the workspace, in the order the area was specified) and the dashboard (it
+charts the workspace's data) need the workspace; the alerts route to the group; the diagnostic
+settings send to the workspace, and cover every resource the other areas' fixes create, so
+--fix writes them after those. The job-failure log alert also needs the diagnostic settings:
+Azure validates a log alert's query against the workspace's tables, and DatabricksJobs is there
+only once the Databricks workspace sends its logs. The rest of the chain is written alongside
+the other areas' fixes.
 """
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def check_action_group_emails_every_receiver(estate, spec):
 
 @requirement(id="MON-003", area="monitoring", severity=Severity.HIGH,
              title="Every resource that supports diagnostic settings sends its logs and metrics to the workspace",
-             fix=fix.send_diagnostics_to_workspace, needs=("MON-001",),
+             fix=fix.send_diagnostics_to_workspace, needs=("MON-001",), covers_others=True,
              controls=("CIS-Azure-2.0:5.1.1", "MCSB:LT-3", "MCSB:LT-4"))
 def check_every_resource_sends_diagnostics_to_the_workspace(estate, spec):
     """Every resource in the group whose diagnostic categories the API lists (the storage account's

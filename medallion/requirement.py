@@ -32,6 +32,7 @@ class Requirement:
     needs: tuple[str, ...] = ()
     controls: tuple[str, ...] = ()
     reads: tuple[str, ...] = field(default=())
+    covers_others: bool = False   # its check covers what the other areas' fixes create: fixed after them
 
     @property
     def fix_name(self) -> str:
@@ -51,14 +52,16 @@ CATALOGUE: dict[str, Requirement] = {}
 
 def requirement(*, id: str, area: str, severity: Severity, title: str,
                 fix: Callable[..., Any] | None = None, needs: tuple[str, ...] = (),
-                controls: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a check. `fix` is its paired remediation; `needs` the requirement ids it waits for."""
+                controls: tuple[str, ...] = (),
+                covers_others: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a check. `fix` is its paired remediation; `needs` the requirement ids it waits for;
+    `covers_others` when it judges what other areas' fixes create, so --fix runs it after them."""
     if area not in AREAS:
         raise ValueError(f"{id}: unknown area {area!r}; expected one of {', '.join(AREAS)}")
 
     def declare(check: Callable[..., Any]) -> Callable[..., Any]:
         record = Requirement(id=id, area=area, severity=severity, title=title, check=check,
-                             fix=fix, needs=tuple(needs), controls=tuple(controls))
+                             fix=fix, needs=tuple(needs), controls=tuple(controls), covers_others=covers_others)
         known = CATALOGUE.get(id)
         if known is not None and known.check.__qualname__ != check.__qualname__:
             raise ValueError(f"requirement id {id} is declared twice "

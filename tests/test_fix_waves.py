@@ -63,7 +63,12 @@ def test_independent_writes_are_in_flight_together(runs):
     (lambda path: path.endswith("/virtualnetworks/juicer-vnet"), lambda path: "/virtualnetworks/juicer-vnet/subnets/" in path),
     (lambda path: path.endswith("/containers/inventory"), lambda path: path.endswith("/inventorypolicies/default")),
     (lambda path: path.endswith("/workspaces/juicer-log-analytics"), lambda path: "/diagnosticsettings/" in path),
-], ids=["vnet-before-subnets", "container-before-inventory-rule", "workspace-before-diagnostic-settings"])
+    (lambda path: path.endswith("/actiongroups/juicer-alerts-action-group"),
+     lambda path: any(f"/{kind}/" in path for kind in ("metricalerts", "activitylogalerts", "scheduledqueryrules"))),
+    (lambda path: "/microsoft.databricks/workspaces/" in path and "/diagnosticsettings/" in path,
+     lambda path: "/scheduledqueryrules/" in path),
+], ids=["vnet-before-subnets", "container-before-inventory-rule", "workspace-before-diagnostic-settings",
+        "action-group-before-alerts", "databricks-diagnostics-before-job-failure-alert"])
 def test_a_dependant_is_written_only_after_its_prerequisite(runs, prerequisite: Callable[[str], bool],
                                                              dependant: Callable[[str], bool]):
     _written_in_order(_writes(runs), prerequisite, dependant)

@@ -21,6 +21,7 @@ from typing import Any, Callable, TypeVar
 import pytest
 
 from medallion.change import Change
+from medallion.cloud.pools import READS_IN_FLIGHT
 from medallion.cloud.errors import explain
 from medallion.evidence import NotObserved, collecting
 from medallion.plugin.journal import note
@@ -119,8 +120,10 @@ class Waves:
 
     def __init__(self, context: Any, estate: Any, *, first: Any) -> None:
         self.context, self.estate, self.first = context, estate, first
-        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fix")
-        self.chains = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fix-chain")
+        # half the connection pools each: a wave's units, and their chains' writes (thirteen
+        # diagnostic settings go out in one round, not two)
+        self.pool = ThreadPoolExecutor(max_workers=READS_IN_FLIGHT // 2, thread_name_prefix="fix")
+        self.chains = ThreadPoolExecutor(max_workers=READS_IN_FLIGHT // 2, thread_name_prefix="fix-chain")
 
     def passes(self, unit: Unit) -> bool:
         """Whether a prerequisite passes in the first view (its own needs then need nothing)."""

@@ -13,7 +13,6 @@ from typing import Any, Callable
 import pytest
 
 from medallion.change import Change
-from medallion.plugin.catalogue import OBSERVING_AREAS
 from medallion.requirement import CATALOGUE, Requirement
 
 
@@ -86,13 +85,13 @@ class Graph:
         return unit
 
     def levelled(self) -> list[Unit]:
-        """Every unit with its level: deeper than each prerequisite, and the observing areas
-        (monitoring covers what the others create) after all the rest."""
+        """Every unit with its level: deeper than each prerequisite, and a unit that covers what
+        the others create (monitoring's diagnostic settings), with its dependants, after all the
+        rest. The rest of monitoring (workspace, action group, alerts) starts with the first wave."""
         depth: dict[int, int] = {}
         for unit in self.units.values():
             _level(unit, depth, 0)
-        offset = 1 + max((depth[id(u)] for u in self.units.values()
-                          if u.requirement.area not in OBSERVING_AREAS), default=-1)
+        offset = 1 + max((depth[id(u)] for u in self.units.values() if not _after_others(u)), default=-1)
         levels: dict[int, int] = {}
         for unit in self.units.values():
             unit.level = _level(unit, levels, offset)
@@ -119,9 +118,14 @@ class Graph:
                 self._expand(need, chain + (need_id,))
 
 
+def _after_others(unit: Unit) -> bool:
+    """Whether it covers what the other units create, or needs one that does."""
+    return unit.requirement.covers_others or any(_after_others(n) for n in unit.needs if isinstance(n, Unit))
+
+
 def _level(unit: Unit, memo: dict[int, int], offset: int) -> int:
     if id(unit) not in memo:
-        base = offset if unit.requirement.area in OBSERVING_AREAS else 0
+        base = offset if unit.requirement.covers_others else 0
         memo[id(unit)] = max([base] + [_level(n, memo, offset) + 1 for n in unit.needs if isinstance(n, Unit)])
     return memo[id(unit)]
 
