@@ -94,7 +94,7 @@ def _written_in_order(writes: list[dict[str, Any]], prerequisite: Callable[[str]
 def test_a_fix_reads_each_resource_a_few_times_not_once_per_fix(runs):
     """Serially every fix planned and re-checked from its own fresh read: 117 GETs of the
     Databricks workspace in one run. Now each wave reads once, so a resource is read about once
-    per wave (eight levels of prerequisites here) plus the session's read and the final re-check."""
+    per wave (five levels of prerequisites here) plus the session's read and the final re-check."""
     gets = collections.Counter((r["path"].lower(), r.get("query", "")) for r in runs["served"] if r["method"] == "GET")
     assert gets, "the fix read nothing"
     (path, _), most = gets.most_common(1)[0]
