@@ -5,7 +5,8 @@ by all its units (its memo reads each resource once per wave): it re-checks the 
 against it (a prerequisite that still fails blocks its dependants), evaluates and plans its own
 units concurrently, then applies them concurrently. Units whose changes touch one resource, or a
 parent and child (a VNet PUT drops the subnets it does not list), never apply from one stale
-read: the first in pytest order applies, the others re-plan from a fresh view in a sub-wave. A
+read: the first in pytest order applies, the others wait for just the units they touch, then
+re-plan from a fresh view while the rest of the wave goes on writing. A
 unit's own changes apply in order (a container before the inventory rule that needs it). After
 the last wave one fresh view re-checks every fixed unit; each item then reports its outcome.
 
@@ -15,7 +16,7 @@ prerequisites) inside the file lock.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 import pytest
@@ -153,14 +154,25 @@ class Waves:
                 rechecked = [u for u in previous if u.attempted]
                 view = self._view(rechecked + wave)
                 self._each(lambda unit: self._recheck(unit, view), rechecked)
-            todo = [unit for unit, go in zip(wave, self._each(lambda unit: self._start(unit, view), wave)) if go]
-            while todo:
-                batch, todo = _split(todo, self.allowed)
-                self._each(self._apply, batch)
-                if todo:
-                    view = self._view(todo)
-                    todo = [unit for unit, go in zip(todo, self._each(lambda unit: self._plan(unit, view), todo)) if go]
+            self._apply_wave([unit for unit, go in zip(wave, self._each(lambda unit: self._start(unit, view), wave)) if go])
             previous = wave
+
+    def _apply_wave(self, todo: list[Unit]) -> None:
+        """Apply the planned units concurrently. One that touches what an earlier one writes waits
+        for just the units it touches, not the whole wave (the subnets go one at a time meanwhile),
+        then re-plans from a fresh view and applies once nothing in flight touches its resources."""
+        running: list[tuple[Unit, Future[None]]] = []
+        while todo:
+            batch, todo = _split(todo, self.allowed, busy=[unit for unit, future in running if not future.done()])
+            running += [(unit, self.pool.submit(self._apply, unit)) for unit in batch]
+            if todo:
+                for unit, future in running:
+                    if _touches(unit, todo, self.allowed):
+                        future.result()
+                view = self._view(todo)
+                todo = [unit for unit, go in zip(todo, self._each(lambda unit: self._plan(unit, view), todo)) if go]
+        for _, future in running:
+            future.result()
 
     def _view(self, units: list[Unit]) -> Any:
         """A fresh view with the units' areas read concurrently up front, not check by check."""
@@ -271,17 +283,30 @@ class Waves:
         return [future.result() for future in [self.pool.submit(work, unit) for unit in units]]
 
 
-def _split(units: list[Unit], allowed: Callable[[Change], bool]) -> tuple[list[Unit], list[Unit]]:
-    """The units that can apply now, and those whose writes touch what an earlier one writes."""
-    now, later, claimed = [], [], []
+def _split(units: list[Unit], allowed: Callable[[Change], bool],
+           busy: list[Unit]) -> tuple[list[Unit], list[Unit]]:
+    """The units that can apply now, and those whose writes touch what an earlier one, or one
+    still applying (`busy`), writes."""
+    now, later = [], []
+    claimed = [resource for unit in busy for resource in _writes(unit, allowed)]
     for unit in units:
-        touched = [change.resource.lower() for change in unit.plan if allowed(change)]
+        touched = _writes(unit, allowed)
         if any(_related(a, b) for a in touched for b in claimed):
             later.append(unit)
         else:
             now.append(unit)
             claimed += touched
     return now, later
+
+
+def _writes(unit: Unit, allowed: Callable[[Change], bool]) -> list[str]:
+    return [change.resource.lower() for change in unit.plan if allowed(change)]
+
+
+def _touches(unit: Unit, others: list[Unit], allowed: Callable[[Change], bool]) -> bool:
+    """Whether `unit` writes a resource, or a parent or child of one, that any of `others` writes."""
+    mine = _writes(unit, allowed)
+    return any(_related(a, b) for other in others for a in mine for b in _writes(other, allowed))
 
 
 def _related(a: str, b: str) -> bool:
