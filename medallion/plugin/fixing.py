@@ -22,8 +22,8 @@ from typing import Any, Callable, TypeVar
 import pytest
 
 from medallion.change import Change
-from medallion.cloud.pools import READS_IN_FLIGHT
 from medallion.cloud.errors import explain
+from medallion.cloud.pools import READS_IN_FLIGHT
 from medallion.evidence import NotObserved, collecting
 from medallion.plugin.journal import note
 from medallion.plugin.units import Graph, Outcome, Unit, accepted_args, fix_args
