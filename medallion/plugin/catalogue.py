@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from medallion.plugin.context import CONTEXT
-from medallion.requirement import AREAS, Severity
+from medallion.requirement import AREAS, CATALOGUE, Severity
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,12 +57,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=_runs_last)
 
 
-# Areas whose checks cover resources the other areas create (monitoring's diagnostic settings on
-# every resource): run them after the rest, so one --fix leaves nothing for a second to add.
-OBSERVING_AREAS = ("monitoring",)
-
-
 def _runs_last(item: pytest.Item) -> bool:
-    """Sort key: False for most items, True for the observing areas (a stable sort keeps the rest)."""
+    """Sort key: True for the checks of an area with a requirement that `covers_others` (monitoring's
+    diagnostic settings on every resource), so under -n --fix, where checks are fixed one at a time,
+    one --fix leaves nothing for a second to add. The same flag orders the in-process fix waves; a
+    stable sort keeps the rest, and each area's checks together."""
     requirement = getattr(getattr(item, "obj", None), "requirement", None)
-    return requirement is not None and requirement.area in OBSERVING_AREAS
+    covering = {other.area for other in CATALOGUE.values() if other.covers_others}
+    return requirement is not None and requirement.area in covering
