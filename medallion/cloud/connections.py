@@ -32,7 +32,7 @@ class Connections:
         self._lock = threading.Lock()
 
     def workspace(self, host: str) -> Any:
-        """The Databricks WorkspaceClient for `host`, built once.
+        """The Databricks workspace client for `host`, built once.
 
         The host is probed first (bounded): building a client against an unreachable host can
         block for minutes, and every Databricks check would wait on it in turn.

@@ -1,34 +1,20 @@
 """Readers for the Databricks workspace: clusters, runtimes, the layer jobs and quality notebooks.
 
-databricks.sdk costs about a second to import, so it is imported inside the readers: a run that
+databricks.sdk is imported inside the readers (`medallion.cloud.databricks.import_sdk`): a run that
 selects only other areas never loads it. Every answer is kept as its REST JSON (`as_dict()`).
 """
 from __future__ import annotations
 
 import base64
 import itertools
-import threading
 from typing import Any, Callable
 
+from medallion.cloud.databricks import import_sdk
 from medallion.cloud.errors import CloudError
 from medallion.desired import compute, quality
 from medallion.observe.common import absent_as_none
 
 LAYERS = ("bronze", "silver", "gold", "platinum")
-_IMPORTING = threading.Lock()
-
-
-def _import_sdk() -> None:
-    """Import databricks.sdk and the services the readers use, one thread at a time: its modules
-    import each other, and first imports of them from several threads at once can end in
-    Python's import `_DeadlockError` (seen under CI load). The prefetch starts it as its first
-    read, so the second it takes overlaps the Resource Manager reads, the workspace's first."""
-    with _IMPORTING:
-        import databricks.sdk  # noqa: F401
-        import databricks.sdk.errors  # noqa: F401
-        import databricks.sdk.service.compute  # noqa: F401
-        import databricks.sdk.service.jobs  # noqa: F401
-        import databricks.sdk.service.workspace  # noqa: F401
 
 
 def absent_on_not_found(call: Callable[[], Any]) -> Any:
@@ -52,7 +38,8 @@ class DatabricksReads:
         self.workspace_name = estate.spec.estate.databricks_workspace
 
     def prefetch(self) -> list[Callable[[], Any]]:
-        return [_import_sdk, self.host, self.clusters,
+        # databricks.sdk first: its import overlaps the Resource Manager reads, the workspace's first
+        return [import_sdk, self.host, self.clusters,
                 *[lambda layer=layer: self.layer_jobs(layer) for layer in self._layers()]]
 
     def _layers(self) -> list[str]:
@@ -60,7 +47,7 @@ class DatabricksReads:
 
     def _read(self, key: Any, what: str, call: Callable[[], Any]) -> Any:
         def load() -> Any:
-            _import_sdk()   # before the loader imports any of it itself
+            import_sdk()   # before the loader imports any of it itself
             return call()
         return self._estate.read(("databricks", key), load, doing=f"reading {what}")
 
@@ -85,9 +72,9 @@ class DatabricksReads:
         return url
 
     def client(self) -> Any:
-        """The WorkspaceClient; built once per run by the connections."""
+        """The workspace client (`medallion.cloud.databricks.Workspace`); built once per run by the connections."""
         host = self.host()
-        _import_sdk()
+        import_sdk()
         return self._estate.connections.workspace(host)
 
     def clusters(self) -> list[dict[str, Any]]:
