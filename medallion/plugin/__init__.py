@@ -13,4 +13,5 @@ pytest_plugins = [
     "medallion.plugin.waivers",
     "medallion.plugin.results", "medallion.plugin.journal", "medallion.plugin.rollback",
     "medallion.plugin.redaction", "medallion.plugin.evidence", "medallion.plugin.html", "medallion.plugin.asbuilt",
+    "medallion.plugin.heap",
 ]
