@@ -25,6 +25,24 @@ def builtin_scenario(subscription_id: str = BUILTIN_SUBSCRIPTION) -> dict[str, A
     return normalised(data, "built-in scenario half_finished.json")
 
 
+def embedded_scenario(specs: list[Any]) -> dict[str, Any]:
+    """The built-in half-finished estate; a spec of several estates gets one copy per estate,
+    renamed to its names. (They share the one emulated Databricks workspace.) `specs` are
+    `medallion.spec.Spec`s, as `load_all(..., sim=True)` gives them."""
+    from medallion.spec import SIM_SUBSCRIPTION, load_all
+
+    if len(specs) == 1:
+        return builtin_scenario(specs[0].subscription_id)
+    template, default = json.dumps(builtin_scenario(SIM_SUBSCRIPTION)), load_all(sim=True)[0]
+    arm: list[Any] = []
+    for spec in specs:
+        text = template
+        for field in ("resource_group", "databricks_workspace", "storage_account", "key_vault"):
+            text = text.replace(getattr(default.estate, field), getattr(spec.estate, field))
+        arm += json.loads(text.replace(SIM_SUBSCRIPTION, spec.subscription_id))["arm"]
+    return {**builtin_scenario(SIM_SUBSCRIPTION), "arm": arm}
+
+
 def load_scenario(path: str | Path) -> dict[str, Any]:
     """Read and check a scenario (or state) file; a clear one-line ValueError names the file."""
     path = Path(path)

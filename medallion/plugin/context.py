@@ -6,7 +6,6 @@ the same estate and the emulator runs exactly once.
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
@@ -16,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from medallion.spec import SIM_SUBSCRIPTION, Spec, SpecError, load_all
+from medallion.plugin.emulator import EmulatorError, EmulatorProcess
+from medallion.spec import Spec, SpecError, load_all
 
 CHECKS_DIR = Path(__file__).resolve().parents[2] / "checks"
 CONTEXT = pytest.StashKey["RunContext"]()
-EMULATOR = pytest.StashKey[Any]()
+EMULATOR = pytest.StashKey[EmulatorProcess]()
 
 
 @dataclass(frozen=True)
@@ -88,15 +88,20 @@ def _start(config: pytest.Config) -> RunContext:
     from medallion.waivers import validate as validate_waivers
 
     opt = config.option
+    emulator = _start_emulator(config) if opt.sim else None   # starts while the spec is read
     try:
         specs = load_all(Path(opt.estate) if opt.estate else None, sim=opt.sim)
         validate_waivers(specs)
     except SpecError as error:
+        _stop_emulator(config)
         raise pytest.UsageError(str(error)) from None
     mode = "fix" if opt.fix else "plan" if opt.plan else "audit"
     sim_url = sim_token = None
-    if opt.sim:
-        sim_url, sim_token = _start_emulator(config, specs)
+    if emulator is not None:
+        from medallion.plugin.preflight import prepare
+
+        prepare()
+        sim_url, sim_token = _emulator_ready(config, emulator)
     lock = os.path.join(tempfile.mkdtemp(prefix="medallion-"), "fix.lock")
     return RunContext(estate_path=opt.estate, mode=mode, sim_url=sim_url, sim_token=sim_token,
                       fix_lock=lock, allow_disruptive=opt.allow_disruptive,
@@ -104,38 +109,19 @@ def _start(config: pytest.Config) -> RunContext:
                       fix_waived=opt.fix_waived)
 
 
-def _start_emulator(config: pytest.Config, specs: list[Spec]) -> tuple[str, str]:
-    from medallion.emulator import OWNER_TOKEN, READER_TOKEN, Emulator, Faults, load_scenario
+def _start_emulator(config: pytest.Config) -> EmulatorProcess:
+    config.stash[EMULATOR] = emulator = EmulatorProcess(config.option)
+    return emulator
 
-    opt = config.option
+
+def _emulator_ready(config: pytest.Config, emulator: EmulatorProcess) -> tuple[str, str]:
+    """The emulator's URL and the token of the run's `--sim-role`; a usage error if it failed."""
     try:
-        scenario = load_scenario(opt.sim_scenario) if opt.sim_scenario else embedded_scenario(specs)
-    except ValueError as error:
-        raise pytest.UsageError(str(error)) from None
-    faults = Faults(latency_ms=opt.sim_latency_ms, throttle_rate=opt.sim_throttle_rate,
-                    error_rate=opt.sim_error_rate, lro_ms=opt.sim_lro_ms,
-                    fail_operation=opt.sim_fail_operation)
-    emulator = Emulator(scenario, state_path=Path(opt.sim_state) if opt.sim_state else None,
-                        faults=faults).start()
-    config.stash[EMULATOR] = emulator
-    return emulator.url, READER_TOKEN if opt.sim_role == "reader" else OWNER_TOKEN
-
-
-def embedded_scenario(specs: list[Spec]) -> dict[str, Any]:
-    """The built-in half-finished estate; a spec of several estates gets one copy per estate,
-    renamed to its names. (They share the one emulated Databricks workspace.)"""
-    from medallion.emulator import builtin_scenario
-
-    if len(specs) == 1:
-        return builtin_scenario(specs[0].subscription_id)
-    template, default = json.dumps(builtin_scenario(SIM_SUBSCRIPTION)), load_all(sim=True)[0]
-    arm: list[Any] = []
-    for spec in specs:
-        text = template
-        for field in ("resource_group", "databricks_workspace", "storage_account", "key_vault"):
-            text = text.replace(getattr(default.estate, field), getattr(spec.estate, field))
-        arm += json.loads(text.replace(SIM_SUBSCRIPTION, spec.subscription_id))["arm"]
-    return {**builtin_scenario(SIM_SUBSCRIPTION), "arm": arm}
+        url, owner, reader = emulator.ready()
+    except EmulatorError as error:
+        del config.stash[EMULATOR]
+        raise pytest.UsageError(f"the emulator did not start: {error}") from None
+    return url, reader if config.option.sim_role == "reader" else owner
 
 
 def pytest_configure_node(node: Any) -> None:

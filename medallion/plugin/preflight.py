@@ -16,6 +16,17 @@ SIGN_IN = ("sign in with `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and
            "(or a federated token); to try the suite without Azure, run it with --sim")
 
 
+def prepare() -> None:
+    """Import what the preflight uses (azure-core, requests, the resources client), a tenth of a
+    second: a --sim run does it while its emulator starts, instead of after."""
+    import importlib
+
+    from medallion.cloud.arm import CLIENTS
+    from medallion.cloud.connections import Connections  # noqa: F401
+
+    importlib.import_module(CLIENTS["resources"][0])
+
+
 def first_problem(context: Any, specs: list[Spec]) -> str | None:
     """The first estate's problem, in spec order. The first estate is checked alone (it imports
     the SDK clients, which must not be first imported by several threads at once), the rest
