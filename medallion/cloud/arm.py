@@ -5,7 +5,6 @@ and are thread-safe, so the observer can fetch concurrently through them.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import threading
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from medallion.cloud.budget import RateBudget
 from medallion.cloud.credentials import arm_client_options
 from medallion.cloud.pools import pooled_transport
+from medallion.cloud.sdk_imports import import_one
 
 # attribute -> (module, class)
 CLIENTS = {
@@ -52,10 +52,10 @@ class Arm:
             raise AttributeError(name)
         if name in self._clients:   # built: no lock, which every read would otherwise queue on
             return self._clients[name]
+        module, cls = CLIENTS[name]
+        factory = getattr(import_one(module), cls)
         with self._lock:
             if name not in self._clients:
-                module, cls = CLIENTS[name]
-                factory = getattr(importlib.import_module(module), cls)
                 self._clients[name] = factory(self._credential, self.subscription_id, **self._options)
             return self._clients[name]
 

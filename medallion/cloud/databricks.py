@@ -18,19 +18,19 @@ from typing import Any
 
 from medallion.cloud.credentials import is_loopback
 from medallion.cloud.pools import READS_IN_FLIGHT
+from medallion.cloud.sdk_imports import IMPORTING
 
 PACKAGE = "databricks.sdk"
-# Its modules import each other: first imports from several threads at once can end in Python's
-# import `_DeadlockError` (seen under CI load), so one thread imports at a time.
-_IMPORTING = threading.RLock()
 _IMPORTED = threading.Event()
 
 
 def import_sdk() -> None:
-    """Import what the suite uses of databricks.sdk, once per process, one thread at a time."""
+    """Import what the suite uses of databricks.sdk, once per process, one thread at a time (as
+    every SDK, `sdk_imports`; its own modules import each other, and first imports of them from
+    several threads at once can also end in Python's import `_DeadlockError`, seen under CI load)."""
     if _IMPORTED.is_set():
         return
-    with _IMPORTING:
+    with IMPORTING:
         if PACKAGE not in sys.modules:
             sys.modules[PACKAGE] = _deferred_package()
         for module in ("core", "errors", "mixins.compute", "mixins.jobs", "mixins.workspace"):
@@ -49,7 +49,7 @@ def _deferred_package() -> ModuleType:
     def rest_of_package(name: str) -> Any:
         if not name.startswith("__") and importlib.util.find_spec(f"{PACKAGE}.{name}") is not None:
             return importlib.import_module(f"{PACKAGE}.{name}")
-        with _IMPORTING:
+        with IMPORTING:
             if "__getattr__" in package.__dict__:
                 del package.__dict__["__getattr__"]
                 spec.loader.exec_module(package)
