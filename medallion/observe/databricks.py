@@ -38,8 +38,9 @@ class DatabricksReads:
         self.workspace_name = estate.spec.estate.databricks_workspace
 
     def prefetch(self) -> list[Callable[[], Any]]:
-        # databricks.sdk first: its import overlaps the Resource Manager reads, the workspace's first
-        return [import_sdk, self.host, self.clusters,
+        # the workspace's URL first (a small SDK import, then a Resource Manager read), then
+        # databricks.sdk, whose import overlaps that read and the other areas' first ones
+        return [self.host, import_sdk, self.clusters,
                 *[lambda layer=layer: self.layer_jobs(layer) for layer in self._layers()]]
 
     def _layers(self) -> list[str]:
