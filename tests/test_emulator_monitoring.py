@@ -56,3 +56,29 @@ def test_action_group_answers_each_email_receiver_with_its_status(arm_client):
         "location": "Global", "properties": {"groupShortName": "juicer", "enabled": True, "emailReceivers": [
             {"name": "team", "emailAddress": "team@tbwa.example", "useCommonAlertSchema": True}]}})
     assert group.email_receivers[0].status == "Enabled"
+
+
+def _job_failure_alert(skip: bool | None) -> dict:
+    from medallion.desired.alerts import JOB_FAILURES_QUERY
+
+    props = {"severity": 1, "enabled": True, "scopes": [LAW], "evaluationFrequency": "PT15M", "windowSize": "PT15M",
+             "criteria": {"allOf": [{"query": JOB_FAILURES_QUERY, "timeAggregation": "Count",
+                                     "operator": "GreaterThan", "threshold": 0}]}}
+    if skip is not None:
+        props["skipQueryValidation"] = skip
+    return {"location": "eastus", "kind": "LogAlert", "properties": props}
+
+
+def test_a_log_alert_on_a_table_the_workspace_lacks_is_refused_unless_validation_is_skipped(arm_client):
+    monitor, resources = arm_client(MonitorManagementClient), arm_client(ResourceManagementClient)
+    with pytest.raises(HttpResponseError) as refused:
+        monitor.scheduled_query_rules.create_or_update(RG, "job-failures", _job_failure_alert(None))
+    assert refused.value.status_code == 400 and "named 'DatabricksJobs'" in str(refused.value)
+    created = monitor.scheduled_query_rules.create_or_update(RG, "job-failures", _job_failure_alert(True))
+    assert created.skip_query_validation is True
+    # once the Databricks workspace sends its job logs there, the table resolves
+    databricks = f"{GROUP}/providers/Microsoft.Databricks/workspaces/tbwa-juicer-databricks"
+    resources.resources.begin_create_or_update_by_id(
+        f"{databricks}/providers/Microsoft.Insights/diagnosticSettings/to-law", api_version=DIAG_API,
+        parameters={"properties": {"workspaceId": LAW, "logs": [{"categoryGroup": "allLogs", "enabled": True}]}}).result()
+    monitor.scheduled_query_rules.create_or_update(RG, "validated", _job_failure_alert(False))

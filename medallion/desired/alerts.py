@@ -134,14 +134,18 @@ def job_failure_gaps(alert: dict[str, Any], workspace_id: str) -> list[str]:
 
 
 def job_failure_alert(location: str, workspace_id: str, group_id: str) -> dict[str, Any]:
-    """A new log alert: any failed Databricks job run in the last 15 minutes."""
+    """A new log alert: any failed Databricks job run in the last 15 minutes. Its query is not
+    validated when written (`skipQueryValidation`, as in Microsoft's own example): the workspace has
+    a DatabricksJobs table only once the Databricks workspace's first job log arrives, which can be
+    long after its diagnostic setting is written."""
     criterion = {"query": JOB_FAILURES_QUERY, "timeAggregation": "Count", "operator": "GreaterThan",
                  "threshold": 0, "failingPeriods": {"numberOfEvaluationPeriods": 1, "minFailingPeriodsToAlert": 1}}
     return {"location": location, "kind": "LogAlert", "tags": {"managed-by": "medallion-compliance"},
             "properties": {"displayName": "Databricks job failures", "description": "A Databricks job run failed",
                            "severity": 1, "enabled": True, "scopes": [workspace_id],
                            "evaluationFrequency": "PT15M", "windowSize": "PT15M", "autoMitigate": False,
-                           "criteria": {"allOf": [criterion]}, "actions": {"actionGroups": [group_id]}}}
+                           "criteria": {"allOf": [criterion]}, "actions": {"actionGroups": [group_id]},
+                           "skipQueryValidation": True}}
 
 
 # --- Key Vault changes (activity-log alert) ---------------------------------------------------------

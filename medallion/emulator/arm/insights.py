@@ -7,6 +7,7 @@ and any category (the emulator cannot judge what it has not been taught).
 """
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -176,8 +177,45 @@ def _metric_alert_on_put(ctx: Context, old: dict[str, Any] | None, new: dict[str
 
 arm.register(arm.TypeRule(type="Microsoft.Insights/metricAlerts", put_status=(200, 200),
                           provisioning_state=False, on_put=_metric_alert_on_put))
-for _type in ("actionGroups", "activityLogAlerts", "scheduledQueryRules"):
+for _type in ("actionGroups", "activityLogAlerts"):
     arm.register(arm.TypeRule(type=f"Microsoft.Insights/{_type}", provisioning_state=False))
+
+
+def _log_alert_on_put(ctx: Context, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    """Azure validates a new log alert's query against its workspace's tables unless the body says
+    `skipQueryValidation`. Here a Databricks table exists once a diagnostic setting sends its
+    category to the workspace (the real table waits for the first log to arrive, later still): a
+    query on one that does not is refused, as Azure refuses it. An existing alert's query was
+    accepted when it was created, and a workspace keeps its tables, so updates are not refused."""
+    props = new.get("properties") or {}
+    if old is not None or props.get("skipQueryValidation") is True:
+        return
+    for criterion in (props.get("criteria") or {}).get("allOf") or []:
+        table = _first_table(str(criterion.get("query") or ""))
+        for scope in props.get("scopes") or []:
+            if table.startswith("Databricks") and table not in _databricks_tables(ctx, scope):
+                raise arm.ArmError(400, "BadRequest", f"The query is invalid: Failed to resolve table or column "
+                                   f"expression named '{table}' in workspace '{scope.rsplit('/', 1)[-1]}'.")
+
+
+def _first_table(query: str) -> str:
+    match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)", query)
+    return match.group(1) if match else ""
+
+
+def _databricks_tables(ctx: Context, workspace_id: str) -> set[str]:
+    """The Databricks tables a Log Analytics workspace has: one per category sent to it."""
+    tables: set[str] = set()
+    for workspace in ctx.store.of_type("Microsoft.Databricks/workspaces", "/subscriptions"):
+        for setting in ctx.store.children(workspace["id"], SETTINGS):
+            props = setting.get("properties") or {}
+            if str(props.get("workspaceId", "")).lower() == workspace_id.lower():
+                tables |= {f"Databricks{c[:1].upper()}{c[1:]}" for c in _sent(props, (_DATABRICKS_LOGS, []))}
+    return tables
+
+
+arm.register(arm.TypeRule(type="Microsoft.Insights/scheduledQueryRules", provisioning_state=False,
+                          on_put=_log_alert_on_put))
 
 
 def _action_group_view(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
