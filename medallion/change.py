@@ -25,6 +25,7 @@ class Change:
     opt_in: str = ""            # the flag or spec setting that allows it; "" means --fix suffices
     undo: dict[str, Any] | None = None  # how --rollback restores it from the journal alone (rollback.py)
     chain: str = ""             # a fix's changes in one chain apply in order; other chains meanwhile
+    stage: int = 0              # a fix's stages apply one after another, each stage's chains side by side
 
     def describe(self, *, short: bool = False) -> str:
         """One line: resource, field, before → after, and any warning."""
@@ -47,6 +48,14 @@ def chained(changes: list[Change], chain: str) -> list[Change]:
     """Mark `changes` as one chain: they depend on each other, not on the fix's other changes."""
     for change in changes:
         change.chain = chain
+    return changes
+
+
+def staged(changes: list[Change], stage: int) -> list[Change]:
+    """Mark `changes` to apply only once every change of the fix's earlier stages has applied:
+    what they need exists by then, wherever in the plan it comes from."""
+    for change in changes:
+        change.stage = stage
     return changes
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from medallion.change import Change, chained
+from medallion.change import Change, chained, staged
 from medallion.undo import NETWORK_API, KEYVAULT_API, PRIVATE_DNS_API, STORAGE_API, created, fields, restore
 from medallion.desired import network
 from medallion.observe import Estate
@@ -50,23 +50,26 @@ def create_vnet(estate: Estate, spec: Spec) -> list[Change]:
 
 def add_missing_subnets(estate: Estate, spec: Spec) -> list[Change]:
     """Create each missing subnet, and add what an existing one lacks (delegation, NSG, service
-    endpoints, private-endpoint policies), one subnet at a time; the VNet's other subnets are never
-    touched. Attaching an NSG to a subnet already in service is disruptive (it filters inbound
-    traffic). Needs: Network Contributor."""
+    endpoints, private-endpoint policies), one subnet at a time once the NSGs they need exist
+    (created side by side first); the VNet's other subnets are never touched. Attaching an NSG to
+    a subnet already in service is disruptive (it filters inbound traffic). Needs: Network
+    Contributor."""
     sec = estate.security
     if sec.vnet() is None:
         return []
-    changes: list[Change] = []
+    nsgs: list[Change] = []
+    subnets: list[Change] = []
     for name, want in spec.security.network.subnets.items():
         live = sec.subnet(name)
         gaps = [g for g in network.subnet_gaps(live, name, want) if "prefix" not in g or live is None]
         if not gaps:
             continue
-        nsg_id = _nsg(estate, spec, want.nsg, changes) if want.nsg else None
+        nsg_id = _nsg(estate, spec, want.nsg, nsgs) if want.nsg else None
         body = network.merged_subnet(live, want, nsg_id)
         new_nsg = live is not None and bool(nsg_id) and not ((live.get("properties") or {}).get("networkSecurityGroup"))
-        changes.append(_subnet_change(estate, name, live, body, gaps, disruptive=new_nsg))
-    return changes
+        subnets.append(_subnet_change(estate, name, live, body, gaps, disruptive=new_nsg))
+    # the NSGs side by side first, then the subnets in order (a VNet takes one operation at a time)
+    return [change for nsg in nsgs for change in chained([nsg], nsg.resource)] + staged(subnets, 1)
 
 
 def _nsg(estate: Estate, spec: Spec, name: str, changes: list[Change]) -> str:
@@ -111,48 +114,55 @@ def create_private_endpoints(estate: Estate, spec: Spec) -> list[Change]:
     subnet = sec.subnet(spec.security.network.private_endpoint_subnet)
     if subnet is None:
         return []
-    # each endpoint's zone, link, endpoint and zone group go in order, the endpoints side by side
-    return [change for want in sec.endpoints_wanted
-            for change in chained(_endpoint_changes(estate, spec, want, subnet["id"]), want.name)]
+    # the endpoints side by side; for each, its zone and the endpoint at once, then the zone's link
+    # to the VNet and the endpoint's zone group (which needs both) at once
+    return [change for want in sec.endpoints_wanted for change in _endpoint_changes(estate, spec, want, subnet["id"])]
 
 
 def _endpoint_changes(estate: Estate, spec: Spec, want: network.EndpointWant, subnet_id: str) -> list[Change]:
     sec = estate.security
     zone_id = spec.resource_id("Microsoft.Network/privateDnsZones", want.zone)
-    changes = _zone_and_link(estate, spec, want.zone, zone_id)
+    zone, link = _zone_change(estate, spec, want.zone, zone_id), _link_change(estate, want.zone, zone_id)
+    first, then = [zone] if zone else [], [link] if link else []
     endpoint = _usable_endpoint(sec.private_endpoints(), want, subnet_id)
     if endpoint is None:
         if any(e.get("name", "").lower() == want.name.lower() for e in sec.private_endpoints()):
-            return changes  # ours by name but misplaced: its subnet is fixed after creation; the check says so
-        changes.append(_endpoint_change(estate, spec, want, subnet_id))
+            # ours by name but misplaced: its subnet is fixed after creation; the check says so
+            return chained(first, f"{want.name} zone") + staged(chained(then, f"{want.name} zone"), 1)
+        created_endpoint = [_endpoint_change(estate, spec, want, subnet_id)]
         name, groups = want.name, []
     else:
-        name, groups = endpoint["name"], sec.zone_groups(endpoint["name"])
-    change = _zone_group_change(estate, name, groups, want.zone, zone_id)
-    return changes + [change] if change else changes
+        created_endpoint, name, groups = [], endpoint["name"], sec.zone_groups(endpoint["name"])
+    group = _zone_group_change(estate, name, groups, want.zone, zone_id)
+    return (chained(first, f"{want.name} zone") + chained(created_endpoint, want.name)
+            + staged(chained(then, f"{want.name} zone") + chained([group] if group else [], want.name), 1))
 
 
 def _usable_endpoint(endpoints: list[dict[str, Any]], want: network.EndpointWant, subnet_id: str) -> dict[str, Any] | None:
     return next((e for e in endpoints if network.endpoint_serves(e, want, subnet_id)), None)
 
 
-def _zone_and_link(estate: Estate, spec: Spec, zone: str, zone_id: str) -> list[Change]:
+def _zone_change(estate: Estate, spec: Spec, zone: str, zone_id: str) -> Change | None:
     sec = estate.security
-    changes = []
-    zones, links = estate.arm.privatedns.private_zones, estate.arm.privatedns.virtual_network_links
-    if sec.dns_zone(zone) is None:
-        changes.append(Change(resource=zone_id, field="privateDnsZone", before=None, after={"location": "global"},
-                              undo=created(PRIVATE_DNS_API, {"location": "global"}),
-                              apply=lambda: zones.begin_create_or_update(sec.rg, zone, {"location": "global"}).result()))
-    if not any(network.same_id(((l.get("properties") or {}).get("virtualNetwork") or {}).get("id"), sec.vnet_id)
-               for l in sec.zone_links(zone)):
-        link = f"{sec.vnet_name}-link"
-        body = {"location": "global", "properties": {"virtualNetwork": {"id": sec.vnet_id}, "registrationEnabled": False}}
-        changes.append(Change(resource=f"{zone_id}/virtualNetworkLinks/{link}", field="virtualNetworkLink",
-                              before=None, after={"virtualNetwork": sec.vnet_name, "registrationEnabled": False},
-                              undo=created(PRIVATE_DNS_API, {"properties.virtualNetwork.id": sec.vnet_id}),
-                              apply=lambda: links.begin_create_or_update(sec.rg, zone, link, body).result()))
-    return changes
+    if sec.dns_zone(zone) is not None:
+        return None
+    zones = estate.arm.privatedns.private_zones
+    return Change(resource=zone_id, field="privateDnsZone", before=None, after={"location": "global"},
+                  undo=created(PRIVATE_DNS_API, {"location": "global"}),
+                  apply=lambda: zones.begin_create_or_update(sec.rg, zone, {"location": "global"}).result())
+
+
+def _link_change(estate: Estate, zone: str, zone_id: str) -> Change | None:
+    sec = estate.security
+    if any(network.same_id(((l.get("properties") or {}).get("virtualNetwork") or {}).get("id"), sec.vnet_id)
+           for l in sec.zone_links(zone)):
+        return None
+    links, link = estate.arm.privatedns.virtual_network_links, f"{sec.vnet_name}-link"
+    body = {"location": "global", "properties": {"virtualNetwork": {"id": sec.vnet_id}, "registrationEnabled": False}}
+    return Change(resource=f"{zone_id}/virtualNetworkLinks/{link}", field="virtualNetworkLink",
+                  before=None, after={"virtualNetwork": sec.vnet_name, "registrationEnabled": False},
+                  undo=created(PRIVATE_DNS_API, {"properties.virtualNetwork.id": sec.vnet_id}),
+                  apply=lambda: links.begin_create_or_update(sec.rg, zone, link, body).result())
 
 
 def _endpoint_change(estate: Estate, spec: Spec, want: network.EndpointWant, subnet_id: str) -> Change:

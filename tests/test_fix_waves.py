@@ -65,10 +65,12 @@ def test_independent_writes_are_in_flight_together(runs):
     (lambda path: path.endswith("/workspaces/juicer-log-analytics"), lambda path: "/diagnosticsettings/" in path),
     (lambda path: path.endswith("/actiongroups/juicer-alerts-action-group"),
      lambda path: any(f"/{kind}/" in path for kind in ("metricalerts", "activitylogalerts", "scheduledqueryrules"))),
-    (lambda path: "/microsoft.databricks/workspaces/" in path and "/diagnosticsettings/" in path,
-     lambda path: "/scheduledqueryrules/" in path),
+    (lambda path: path.endswith("/networksecuritygroups/juicer-databricks-private-nsg"),
+     lambda path: path.endswith("/subnets/databricks-private")),
+    (lambda path: "/privatednszones/" in path and "/" not in path.split("/privatednszones/")[1],
+     lambda path: "/virtualnetworklinks/" in path),
 ], ids=["vnet-before-subnets", "container-before-inventory-rule", "workspace-before-diagnostic-settings",
-        "action-group-before-alerts", "databricks-diagnostics-before-job-failure-alert"])
+        "action-group-before-alerts", "nsg-before-its-subnet", "zones-before-their-links"])
 def test_a_dependant_is_written_only_after_its_prerequisite(runs, prerequisite: Callable[[str], bool],
                                                              dependant: Callable[[str], bool]):
     _written_in_order(_writes(runs), prerequisite, dependant)
@@ -81,6 +83,23 @@ def test_each_private_endpoint_chain_is_written_in_order(runs, child: str):
     assert len(parents) == 3, parents     # storage blob and dfs, and the vault
     for parent in parents:
         _written_in_order(_writes(runs), lambda path: path == parent, lambda path: path.startswith(parent + child))
+
+
+def test_the_job_failure_alert_does_not_wait_for_the_diagnostic_settings(runs):
+    """It is created with skipQueryValidation (the workspace's DatabricksJobs table comes with the
+    first job log), so it goes out with the other alerts, a wave before the diagnostic settings."""
+    writes = _writes(runs)
+    alert = min(w["start"] for w in writes if "/scheduledqueryrules/" in w["path"].lower())
+    assert alert < min(w["start"] for w in writes if "/diagnosticsettings/" in w["path"].lower())
+
+
+def test_a_private_endpoint_and_its_zone_are_written_together(runs):
+    """The endpoint does not wait for its DNS zone, nor the zone for the endpoint: only the zone
+    group needs both."""
+    writes = _writes(runs)
+    endpoint = next(w for w in writes if w["path"].lower().endswith("/privateendpoints/tbwajuicerstorage-blob-pe"))
+    zone = next(w for w in writes if w["path"].lower().endswith("/privatednszones/privatelink.blob.core.windows.net"))
+    assert zone["start"] < endpoint["end"] and endpoint["start"] < zone["end"], (zone, endpoint)
 
 
 def _written_in_order(writes: list[dict[str, Any]], prerequisite: Callable[[str], bool],

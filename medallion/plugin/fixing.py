@@ -219,20 +219,24 @@ class Waves:
         return True
 
     def _apply(self, unit: Unit) -> None:
-        """Apply what this run's opt-ins allow, each chain in order, the chains side by side;
-        journal every change held, applied or failed. The first failure, in plan order, is its line."""
+        """Apply what this run's opt-ins allow, stage by stage, each stage's chains side by side and
+        each chain in order; journal every change held, applied or failed. The first failure, in
+        plan order, is its line, and no later stage applies."""
         allowed = [change for change in unit.plan if self.allowed(change)]
         unit.outcome.held = [change for change in unit.plan if change not in allowed]
         unit.outcome.applied = allowed
         for change in unit.outcome.held:
             self._journal(unit, change, "held")
-        chains: dict[str, list[Change]] = {}
-        for change in allowed:
-            chains.setdefault(change.chain, []).append(change)
-        failed = [problem for problem in self.chains.map(lambda chain: self._apply_chain(unit, chain), chains.values())
-                  if problem]
-        if failed:
-            unit.outcome.problem, unit.blocks = min(failed)[1], unit.id
+        for stage in sorted({change.stage for change in allowed}):
+            chains: dict[str, list[Change]] = {}
+            for change in allowed:
+                if change.stage == stage:
+                    chains.setdefault(change.chain, []).append(change)
+            failed = [problem for problem in self.chains.map(lambda chain: self._apply_chain(unit, chain),
+                                                              chains.values()) if problem]
+            if failed:   # a later stage needs what this one writes
+                unit.outcome.problem, unit.blocks = min(failed)[1], unit.id
+                return
 
     def _apply_chain(self, unit: Unit, changes: list[Change]) -> tuple[int, str] | None:
         """Apply in order, stopping at the first failure: (its place in the plan, its line)."""
