@@ -137,7 +137,7 @@ class Waves:
         try:
             self._waves(units)
             final = self.estate.fresh()
-            final.prefetch(sorted(final_areas))
+            final.start_prefetch(sorted(final_areas))
             self._each(lambda unit: self._final(unit, final), [u for u in units if u.own and not u.stopped()])
         finally:
             self.pool.shutdown()
@@ -175,9 +175,12 @@ class Waves:
             future.result()
 
     def _view(self, units: list[Unit]) -> Any:
-        """A fresh view with the units' areas read concurrently up front, not check by check."""
+        """A fresh view with the units' areas read concurrently up front, not check by check. The
+        units do not wait for all of it: each waits only for the reads it uses (the memo shares a
+        read in flight), so a unit whose area reads in one round trip is not held by another area's
+        chain of three."""
         view = self.estate.fresh()
-        view.prefetch(sorted({unit.requirement.area for unit in units}))
+        view.start_prefetch(sorted({unit.requirement.area for unit in units}))
         return view
 
     def _start(self, unit: Unit, view: Any) -> bool:
