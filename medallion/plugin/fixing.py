@@ -147,11 +147,14 @@ class Waves:
                 unit.item.stash[OUTCOME] = unit.outcome
 
     def _waves(self, units: list[Unit]) -> None:
+        """Each wave after the first re-checks the units of the previous one that others need (a
+        prerequisite still failing blocks its dependants); the rest wait for the final view."""
+        needed = {id(need) for unit in units for need in unit.needs if isinstance(need, Unit)}
         view, previous = self.first, []
         for number, level in enumerate(sorted({unit.level for unit in units})):
             wave = [unit for unit in units if unit.level == level]
             if number:
-                rechecked = [u for u in previous if u.attempted]
+                rechecked = [u for u in previous if u.attempted and id(u) in needed]
                 view = self._view(rechecked + wave)
                 self._each(lambda unit: self._recheck(unit, view), rechecked)
             self._apply_wave([unit for unit, go in zip(wave, self._each(lambda unit: self._start(unit, view), wave)) if go])
