@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,6 +22,7 @@ READY = re.compile(r"medallion emulator at (?P<url>\S+) \(owner token: (?P<owner
                    r"reader token: (?P<reader>[^)]+)\)")
 """The first line the emulator prints (medallion.emulator.__main__, not imported here: the run's
 process need not load the emulator at all)."""
+START_TIMEOUT = 30.0
 STOP_TIMEOUT = 60.0
 
 
@@ -40,10 +43,17 @@ class EmulatorProcess:
 
     def ready(self) -> tuple[str, str, str]:
         """Wait for the emulator's first line: its URL, owner token and reader token.
-        EmulatorError with its one-line reason if it exited instead."""
+        EmulatorError with its one-line reason if it exited instead, or said nothing in time."""
         if self._ready is None:
             stdout: IO[str] = self._process.stdout  # type: ignore[assignment]
-            self._ready = READY.match(stdout.readline())
+            with ThreadPoolExecutor(max_workers=1) as waiting:   # a pipe's readline has no timeout
+                first = waiting.submit(stdout.readline)
+                try:
+                    line = first.result(timeout=START_TIMEOUT)
+                except FutureTimeout:
+                    self._process.kill()    # ends the read too
+                    raise EmulatorError(f"it said nothing in {START_TIMEOUT:.0f} s") from None
+            self._ready = READY.match(line)
             if self._ready is None:
                 self.stop()
                 raise EmulatorError(self._reason())
