@@ -50,15 +50,17 @@ def create_vnet(estate: Estate, spec: Spec) -> list[Change]:
 
 def add_missing_subnets(estate: Estate, spec: Spec) -> list[Change]:
     """Create each missing subnet, and add what an existing one lacks (delegation, NSG, service
-    endpoints, private-endpoint policies), one subnet at a time once the NSGs they need exist
-    (created side by side first); the VNet's other subnets are never touched. Attaching an NSG to
+    endpoints, private-endpoint policies), one subnet at a time, each once the NSG it needs exists
+    (new ones are created side by side, while the subnets that need none go); the VNet's other
+    subnets are never touched. Attaching an NSG to
     a subnet already in service is disruptive (it filters inbound traffic). Needs: Network
     Contributor."""
     sec = estate.security
     if sec.vnet() is None:
         return []
     nsgs: list[Change] = []
-    subnets: list[Change] = []
+    ready: list[Change] = []       # subnets whose NSG exists (or that have none)
+    waiting: list[Change] = []     # subnets whose NSG this fix creates
     for name, want in spec.security.network.subnets.items():
         live = sec.subnet(name)
         gaps = [g for g in network.subnet_gaps(live, name, want) if "prefix" not in g or live is None]
@@ -67,9 +69,11 @@ def add_missing_subnets(estate: Estate, spec: Spec) -> list[Change]:
         nsg_id = _nsg(estate, spec, want.nsg, nsgs) if want.nsg else None
         body = network.merged_subnet(live, want, nsg_id)
         new_nsg = live is not None and bool(nsg_id) and not ((live.get("properties") or {}).get("networkSecurityGroup"))
-        subnets.append(_subnet_change(estate, name, live, body, gaps, disruptive=new_nsg))
-    # the NSGs side by side first, then the subnets in order (a VNet takes one operation at a time)
-    return [change for nsg in nsgs for change in chained([nsg], nsg.resource)] + staged(subnets, 1)
+        change = _subnet_change(estate, name, live, body, gaps, disruptive=new_nsg)
+        (waiting if any(n.resource == nsg_id for n in nsgs) else ready).append(change)
+    # one subnet at a time (a VNet takes one operation at a time): those that can go while the new
+    # NSGs are created side by side, then those that need them
+    return [change for nsg in nsgs for change in chained([nsg], nsg.resource)] + ready + staged(waiting, 1)
 
 
 def _nsg(estate: Estate, spec: Spec, name: str, changes: list[Change]) -> str:
