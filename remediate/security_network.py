@@ -52,9 +52,8 @@ def add_missing_subnets(estate: Estate, spec: Spec) -> list[Change]:
     """Create each missing subnet, and add what an existing one lacks (delegation, NSG, service
     endpoints, private-endpoint policies), one subnet at a time, each once the NSG it needs exists
     (new ones are created side by side, while the subnets that need none go); the VNet's other
-    subnets are never touched. Attaching an NSG to
-    a subnet already in service is disruptive (it filters inbound traffic). Needs: Network
-    Contributor."""
+    subnets are never touched. Attaching an NSG to a subnet already in service is disruptive (it
+    filters inbound traffic). Needs: Network Contributor."""
     sec = estate.security
     if sec.vnet() is None:
         return []
