@@ -54,13 +54,18 @@ def check_private_endpoints_with_dns(estate, spec):
     private-endpoint subnet whose DNS zone group points at its privatelink zone, linked to the VNet."""
     sec = estate.security
     subnet = sec.subnet(spec.security.network.private_endpoint_subnet)
-    gaps = [gap for want in sec.endpoints_wanted for gap in _endpoint_gaps(estate, spec, want, subnet)]
+    judged = [want for want in sec.endpoints_wanted if sec.endpoint_target(want) is not None]
+    absent = sorted({want.target_name for want in sec.endpoints_wanted if want not in judged})
+    gaps = [gap for want in judged for gap in _endpoint_gaps(estate, spec, want, subnet)]
     evidence(observed={"subnet": (subnet or {}).get("id"),
-                       "private_endpoints": sorted(e.get("id") for e in sec.private_endpoints()), "gaps": gaps},
+                       "private_endpoints": sorted(e.get("id") for e in sec.private_endpoints()), "gaps": gaps,
+                       "targets_not_found": absent},
              expected={"endpoints": [{"target": w.target_name, "group": w.group, "zone": w.zone}
                                      for w in sec.endpoints_wanted]})
     assert not gaps, ("; ".join(gaps) + ". --fix creates the missing zones, VNet links, endpoints and zone "
-                      "groups, keeping what exists.")
+                      "groups, keeping what exists." + (f" ({', '.join(absent)} not found: not judged.)" if absent else ""))
+    if absent:   # what exists is fine, but an endpoint to what does not exist cannot be judged
+        not_observed(f"{' and '.join(absent)} not found: its private endpoints cannot be judged")
 
 
 def _endpoint_gaps(estate, spec, want, subnet) -> list[str]:
@@ -81,8 +86,7 @@ def _endpoint_gaps(estate, spec, want, subnet) -> list[str]:
         return gaps + [f"{what}: no private endpoint in subnet {spec.security.network.private_endpoint_subnet}"
                        + (f" (endpoint {want.name} exists elsewhere; an endpoint's subnet cannot change: "
                           "delete it to let --fix recreate it)" if misplaced else "")]
-    target = estate.storage.account() if want.group != "vault" else sec.vault()
-    if not network.approved_on_target(target, endpoint["id"]):
+    if not network.approved_on_target(sec.endpoint_target(want), endpoint["id"]):
         gaps.append(f"{what}: endpoint {endpoint['name']} is not approved on {want.target_name} "
                     "(approve its connection; --fix does not approve connections it did not create)")
     if not any(network.group_points_at(g, zone_id) for g in sec.zone_groups(endpoint["name"])):

@@ -109,9 +109,9 @@ def _subnet_change(estate: Estate, name: str, live: dict[str, Any] | None, body:
 
 
 def create_private_endpoints(estate: Estate, spec: Spec) -> list[Change]:
-    """For storage blob and dfs and the vault: the privatelink DNS zone, its link to the VNet, an
-    auto-approved private endpoint in the private-endpoint subnet, and its DNS zone group. What
-    exists is kept; a zone group gets our zone added to its own. Needs: Network Contributor,
+    """For storage blob and dfs and the vault (those that exist): the privatelink DNS zone, its link
+    to the VNet, an auto-approved private endpoint in the private-endpoint subnet, and its DNS zone
+    group. What exists is kept; a zone group gets our zone added to its own. Needs: Network Contributor,
     Private DNS Zone Contributor, and .../privateEndpointConnectionsApproval/action on the targets."""
     sec = estate.security
     subnet = sec.subnet(spec.security.network.private_endpoint_subnet)
@@ -119,7 +119,8 @@ def create_private_endpoints(estate: Estate, spec: Spec) -> list[Change]:
         return []
     # the endpoints side by side; for each, its zone and the endpoint at once, then the zone's link
     # to the VNet and the endpoint's zone group (which needs both) at once
-    return [change for want in sec.endpoints_wanted for change in _endpoint_changes(estate, spec, want, subnet["id"])]
+    return [change for want in sec.endpoints_wanted if sec.endpoint_target(want) is not None
+            for change in _endpoint_changes(estate, spec, want, subnet["id"])]
 
 
 def _endpoint_changes(estate: Estate, spec: Spec, want: network.EndpointWant, subnet_id: str) -> list[Change]:

@@ -46,6 +46,19 @@ def test_security_without_the_vault_is_not_evaluated(tmp_path):
     assert "Key Vault kv-tbwa-juicer-insights2 not found" in run.output
 
 
+def test_private_endpoints_to_targets_that_do_not_exist_are_not_judged_nor_created(tmp_path):
+    scenario = scenario_with(tmp_path, without(STORAGE_ACCOUNT))
+    run = run_checks(tmp_path / "s.json", "-k", "SEC-003", "--fix", scenario=scenario)
+    record = next(r for r in run.records if r["id"] == "SEC-003")
+    assert "tbwajuicerstorage not found: not judged" in record["message"], record["message"]
+    endpoints = [w["path"].lower() for w in run.writes if "/privateendpoints/" in w["path"].lower()]
+    assert endpoints and all("kv-tbwa-juicer-insights2" in path for path in endpoints), endpoints
+    neither = run_checks(tmp_path / "n.json", "-k", "SEC-003",
+                         scenario=scenario_with(tmp_path, without(STORAGE_ACCOUNT, VAULT)))
+    assert by_id(neither, "SEC-003") == {"SEC-003": "not_evaluated"}, neither.output
+    assert "kv-tbwa-juicer-insights2 and tbwajuicerstorage not found" in neither.output
+
+
 def bronze_cluster_and_job_without_tasks(scenario):
     """Bronze's dedicated cluster exists; its job has no tasks at all."""
     shared = scenario["databricks"]["clusters"][0]

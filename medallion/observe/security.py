@@ -90,6 +90,10 @@ class SecurityReads:
         return self._read("vault", f"Key Vault {self.vault_name}",
                           lambda: absent_as_none(lambda: client.get(self.rg, self.vault_name)))
 
+    def endpoint_target(self, want: Any) -> dict[str, Any] | None:
+        """The storage account or vault a wanted private endpoint serves; None when it is absent."""
+        return self.vault() if want.group == "vault" else self._estate.storage.account()
+
     # --- key rotation -------------------------------------------------------------------------
     def automation_account(self) -> dict[str, Any] | None:
         client = self._estate.arm.automation.automation_account
