@@ -1,14 +1,15 @@
 """The fix engine: `--fix` in dependency waves, not one round trip per write.
 
 Units (units.py) of one level form a wave. Each wave reads one fresh view of the estate, shared
-by all its units (its memo reads each resource once per wave): it re-checks the previous wave
-against it (a prerequisite that still fails blocks its dependants), evaluates and plans its own
-units concurrently, then applies them concurrently. Units whose changes touch one resource, or a
-parent and child (a VNet PUT drops the subnets it does not list), never apply from one stale
-read: the first in pytest order applies, the others wait for just the units they touch, then
-re-plan from a fresh view while the rest of the wave goes on writing. A
-unit's own changes apply in order (a container before the inventory rule that needs it). After
-the last wave one fresh view re-checks every fixed unit; each item then reports its outcome.
+by all its units (its memo reads each resource once per wave): it re-checks against it the units
+of the previous wave that others need (a prerequisite that still fails blocks its dependants),
+evaluates and plans its own units concurrently, then applies them concurrently. Units whose
+changes touch one resource, or a parent and child (a VNet PUT drops the subnets it does not list),
+never apply from one stale read: the first in pytest order applies, the others wait for just the
+units they touch, then re-plan from a fresh view while the rest of the wave goes on writing. A
+unit's own changes apply stage by stage, each stage's chains side by side, each chain in order (a
+container before the inventory rule that needs it). After the last wave one fresh view re-checks
+every fixed unit; each item then reports its outcome.
 
 In-process, the whole run is fixed before the first check of an estate reports; an xdist worker
 does not know its items in advance, so it runs the engine for one item (its unit and the
