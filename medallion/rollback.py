@@ -88,7 +88,7 @@ def _send(arm: Any, method: str, resource: str, api_version: str, body: Any) -> 
     if method == "PUT":
         arm.put_by_id(resource, body, api_version=api_version)
     else:
-        arm.resources.resources.begin_delete_by_id(resource, api_version=api_version).result()
+        arm.write(arm.resources.resources.begin_delete_by_id, resource, api_version=api_version)
 
 
 def _runbook_content(entry: dict[str, Any], arm: Any, where: str, plan: bool) -> str:
@@ -112,8 +112,8 @@ def _runbook_content(entry: dict[str, Any], arm: Any, where: str, plan: bool) ->
         return f"would restore: {where}: {entry['after']} -> {entry['before']['sha256']}"
 
     def publish() -> None:
-        client.runbook_draft.begin_replace_content(rg, account, name, entry["before"]["source"]).result()
-        client.runbook.begin_publish(rg, account, name).result()
+        arm.write(client.runbook_draft.begin_replace_content, rg, account, name, entry["before"]["source"])
+        arm.write(client.runbook.begin_publish, rg, account, name)
     return written(publish, f"restored: {where}: {entry['before']['sha256']} (published again)", where)
 
 

@@ -32,7 +32,7 @@ def create_log_analytics_workspace(estate: Estate, spec: Spec) -> list[Change]:
                 "properties": {"sku": {"name": "PerGB2018"}, "retentionInDays": days}}
         return [Change(resource=mon.workspace_id, field="workspace", before=None, after={"retentionInDays": days},
                        undo=created(WORKSPACE_API, {"properties.retentionInDays": days}),
-                       apply=lambda: client.begin_create_or_update(rg, name, body).result())]
+                       apply=lambda: estate.arm.write(client.begin_create_or_update, rg, name, body))]
     kept = int(alerts.props(live).get("retentionInDays") or 0)
     if kept >= spec.monitoring.retention_days:
         return []
@@ -95,8 +95,8 @@ def _diagnostic_change(estate: Estate, spec: Spec, target: diagnostics.Target) -
     return [Change(resource=setting_id, field="categories sent",
                    before=None if setting is None else _entries(setting),
                    after=_entries(body) if setting else _sent(body), undo=undo,
-                   apply=lambda: client.begin_create_or_update_by_id(setting_id, api_version=INSIGHTS_API,
-                                                                     parameters=body).result())]
+                   apply=lambda: estate.arm.write(client.begin_create_or_update_by_id, setting_id,
+                                                  api_version=INSIGHTS_API, parameters=body))]
 
 
 def _entries(setting: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def create_vnet(estate: Estate, spec: Spec) -> list[Change]:
                        after={"addressPrefixes": list(net.address_space)},
                        undo=created(NETWORK_API, {"properties.addressSpace.addressPrefixes": list(net.address_space)},
                                     dependants=("properties.subnets",)),
-                       apply=lambda: client.begin_create_or_update(sec.rg, sec.vnet_name, body).result())]
+                       apply=lambda: estate.arm.write(client.begin_create_or_update, sec.rg, sec.vnet_name, body))]
     have = list(((live.get("properties") or {}).get("addressSpace") or {}).get("addressPrefixes") or [])
     missing = [p for p in net.address_space if p not in have]
     if not missing:
@@ -45,7 +45,7 @@ def create_vnet(estate: Estate, spec: Spec) -> list[Change]:
     return [Change(resource=sec.vnet_id, field="addressSpace.addressPrefixes", before=have, after=have + missing,
                    # a rollback takes back the prefixes the fix added and keeps any added since
                    undo=restore(NETWORK_API, "properties.addressSpace.addressPrefixes", keyed=True),
-                   apply=lambda: client.begin_create_or_update(sec.rg, sec.vnet_name, body).result())]
+                   apply=lambda: estate.arm.write(client.begin_create_or_update, sec.rg, sec.vnet_name, body))]
 
 
 def add_missing_subnets(estate: Estate, spec: Spec) -> list[Change]:
@@ -84,8 +84,8 @@ def _nsg(estate: Estate, spec: Spec, name: str, changes: list[Change]) -> str:
         changes.append(Change(resource=nsg_id, field="networkSecurityGroup", before=None,
                               after={"securityRules": "service defaults"},
                               undo=created(NETWORK_API, {}, dependants=("properties.subnets", "properties.networkInterfaces")),
-                              apply=lambda: client.begin_create_or_update(
-                                  sec.rg, name, {"location": spec.estate.location}).result()))
+                              apply=lambda: estate.arm.write(client.begin_create_or_update, sec.rg, name,
+                                                             {"location": spec.estate.location})))
     return nsg_id
 
 
@@ -105,7 +105,7 @@ def _subnet_change(estate: Estate, name: str, live: dict[str, Any] | None, body:
     return Change(resource=f"{sec.vnet_id}/subnets/{name}", field="subnet" if live is None else "; ".join(gaps),
                   before=before, after=after, disruptive=disruptive, opt_in=DISRUPTIVE if disruptive else "",
                   undo=undo,
-                  apply=lambda: client.begin_create_or_update(sec.rg, sec.vnet_name, name, body).result())
+                  apply=lambda: estate.arm.write(client.begin_create_or_update, sec.rg, sec.vnet_name, name, body))
 
 
 def create_private_endpoints(estate: Estate, spec: Spec) -> list[Change]:
@@ -153,7 +153,7 @@ def _zone_change(estate: Estate, spec: Spec, zone: str, zone_id: str) -> Change 
     zones = estate.arm.privatedns.private_zones
     return Change(resource=zone_id, field="privateDnsZone", before=None, after={"location": "global"},
                   undo=created(PRIVATE_DNS_API, {"location": "global"}),
-                  apply=lambda: zones.begin_create_or_update(sec.rg, zone, {"location": "global"}).result())
+                  apply=lambda: estate.arm.write(zones.begin_create_or_update, sec.rg, zone, {"location": "global"}))
 
 
 def _link_change(estate: Estate, zone: str, zone_id: str) -> Change | None:
@@ -166,7 +166,7 @@ def _link_change(estate: Estate, zone: str, zone_id: str) -> Change | None:
     return Change(resource=f"{zone_id}/virtualNetworkLinks/{link}", field="virtualNetworkLink",
                   before=None, after={"virtualNetwork": sec.vnet_name, "registrationEnabled": False},
                   undo=created(PRIVATE_DNS_API, {"properties.virtualNetwork.id": sec.vnet_id}),
-                  apply=lambda: links.begin_create_or_update(sec.rg, zone, link, body).result())
+                  apply=lambda: estate.arm.write(links.begin_create_or_update, sec.rg, zone, link, body))
 
 
 def _endpoint_change(estate: Estate, spec: Spec, want: network.EndpointWant, subnet_id: str) -> Change:
@@ -182,7 +182,7 @@ def _endpoint_change(estate: Estate, spec: Spec, want: network.EndpointWant, sub
                   # a connection someone added by hand means the endpoint is in use: it is kept
                   undo=created(NETWORK_API, {"properties.subnet.id": subnet_id},
                                dependants=("properties.manualPrivateLinkServiceConnections",)),
-                  apply=lambda: client.begin_create_or_update(sec.rg, want.name, body).result())
+                  apply=lambda: estate.arm.write(client.begin_create_or_update, sec.rg, want.name, body))
 
 
 def _zone_group_change(estate: Estate, endpoint: str, groups: list[dict[str, Any]], zone: str,
@@ -200,7 +200,7 @@ def _zone_group_change(estate: Estate, endpoint: str, groups: list[dict[str, Any
                   # a rollback takes back the config the fix added (by name) and keeps any added since
                   undo=created(NETWORK_API, {}) if live is None else restore(NETWORK_API, "properties.privateDnsZoneConfigs",
                                                                                 key="name"),
-                  apply=lambda: client.begin_create_or_update(sec.rg, endpoint, network.ZONE_GROUP, body).result())
+                  apply=lambda: estate.arm.write(client.begin_create_or_update, sec.rg, endpoint, network.ZONE_GROUP, body))
 
 
 def spec_endpoint_id(estate: Estate, name: str) -> str:

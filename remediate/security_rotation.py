@@ -83,8 +83,8 @@ def _content_undo(runbook: dict[str, Any] | None, published: str | None) -> dict
 
 def _publish(estate: Estate, name: str, source: str) -> None:
     sec, client = estate.security, estate.arm.automation
-    client.runbook_draft.begin_replace_content(sec.rg, sec.automation_name, name, source).result()
-    client.runbook.begin_publish(sec.rg, sec.automation_name, name).result()
+    estate.arm.write(client.runbook_draft.begin_replace_content, sec.rg, sec.automation_name, name, source)
+    estate.arm.write(client.runbook.begin_publish, sec.rg, sec.automation_name, name)
 
 
 

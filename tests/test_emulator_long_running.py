@@ -12,6 +12,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 
+from medallion.cloud import lro
 from medallion.emulator import Emulator, Faults, builtin_scenario
 from medallion.emulator.arm.operations import LONG_RUNNING
 from tests.conftest import RG, build_arm_client
@@ -80,11 +81,41 @@ def test_a_failed_operation_makes_the_poller_raise() -> None:
         emu.stop()
 
 
-def test_every_long_running_sdk_call_in_remediate_waits_for_its_poller() -> None:
-    sources = [*REPO.glob("remediate/*.py"), *REPO.glob("medallion/cloud/*.py")]
+def test_a_fix_write_waits_for_the_operation_but_not_for_one_more_read() -> None:
+    """lro.write: the operation has ended when it returns, and the resource is not read again
+    (the fix re-checks from a fresh view anyway)."""
+    emu = _emulator(lro_ms=300)
+    try:
+        network = build_arm_client(emu, NetworkManagementClient)
+        started = time.monotonic()
+        lro.write(network.network_security_groups.begin_create_or_update, RG, "nsg-c", {"location": "westeurope"},
+                  interval=0)
+        assert time.monotonic() - started >= 0.2
+        assert [r["method"] for r in emu.requests if r["path"].lower().endswith("/nsg-c")] == ["PUT"]
+        assert network.network_security_groups.get(RG, "nsg-c").provisioning_state == "Succeeded"
+    finally:
+        emu.stop()
+
+
+def test_a_fix_write_whose_operation_fails_raises() -> None:
+    emu = _emulator(lro_ms=0, fail_operation="nsg-doomed")
+    try:
+        network = build_arm_client(emu, NetworkManagementClient)
+        with pytest.raises(HttpResponseError, match="OperationFailed|failed"):
+            lro.write(network.network_security_groups.begin_create_or_update, RG, "nsg-doomed",
+                      {"location": "westeurope"}, interval=0)
+    finally:
+        emu.stop()
+
+
+def test_every_long_running_sdk_call_waits_for_its_operation() -> None:
+    """Each `begin_*` call goes through `write` (lro.py) or waits on its poller's `.result()`."""
+    sources = [*REPO.glob("remediate/*.py"), *REPO.glob("medallion/*.py"), *REPO.glob("medallion/cloud/*.py")]
     text = "\n".join(p.read_text() for p in sources)
-    calls = re.findall(r"\.begin_\w+\([^()]*(?:\([^()]*\)[^()]*)*\)(\.result\(\))?", text)
-    assert calls and all(waited for waited in calls), "a begin_* call without .result()"
+    through_write = re.findall(r"write\([\w.]+\.begin_\w+,", text)
+    called = re.findall(r"\.begin_\w+\([^()]*(?:\([^()]*\)[^()]*)*\)(\.result\(\))?", text)
+    assert len(through_write) >= 10 and all(waited for waited in called), "a begin_* call that does not wait"
+    assert len(re.findall(r"\.begin_\w+", text)) == len(through_write) + len(called)
     assert "Microsoft.Network/virtualNetworks" in LONG_RUNNING
 
 

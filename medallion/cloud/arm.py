@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from medallion.cloud.budget import RateBudget
+from medallion.cloud import lro
 from medallion.cloud.credentials import arm_client_options
 from medallion.cloud.pools import pooled_transport
 from medallion.cloud.sdk_imports import import_one
@@ -59,11 +60,16 @@ class Arm:
                 self._clients[name] = factory(self._credential, self.subscription_id, **self._options)
             return self._clients[name]
 
-    def put_by_id(self, resource_id: str, body: dict[str, Any], *, api_version: str) -> Any:
+    def write(self, begin: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run a `begin_*` write of one of these clients until Azure reports its operation done
+        (lro.py: not one read later)."""
+        lro.write(begin, *args, interval=self._options.get("polling_interval", 30), **kwargs)
+
+    def put_by_id(self, resource_id: str, body: dict[str, Any], *, api_version: str) -> None:
         """Create or replace a resource as a generic resource, waiting for the long-running PUT.
         For types whose SDK models lose fields (portal dashboards, diagnostic settings)."""
-        return self.resources.resources.begin_create_or_update_by_id(
-            resource_id, api_version=api_version, parameters=body).result()
+        self.write(self.resources.resources.begin_create_or_update_by_id, resource_id,
+                   api_version=api_version, parameters=body)
 
     def request(self, method: str, path: str, *, api_version: str, body: Any = None) -> tuple[int, Any]:
         """A raw ARM call for what no SDK operation covers (permissions, diagnostic categories).
