@@ -113,7 +113,9 @@ class Operations:
 
     @staticmethod
     def _retry_after(op: Operation) -> dict[str, str]:
-        """Poll again when the operation is due: azure-core reads retry-after-ms before Retry-After."""
+        """Poll again when the operation is due, in whole seconds as ARM says it. azure-core reads
+        Retry-After before retry-after-ms, so an operation shorter than a second is polled again a
+        second later, as on Azure (the poller's first status read goes at once)."""
         left = max(0.0, op.due - time.monotonic())
         return {"retry-after-ms": str(max(1, math.ceil(left * 1000))),
                 "Retry-After": str(max(1, math.ceil(left)))}
