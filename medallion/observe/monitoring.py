@@ -89,11 +89,22 @@ class MonitoringReads:
 
     def target(self, resource_id: str) -> diagnostics.Target | None:
         """One resource's categories and settings; None when it has no diagnostic settings."""
-        categories = self._insights(resource_id, "diagnosticSettingsCategories", unsupported_as_empty=True)
+        categories = self.categories(resource_id)
         if not categories:
             return None
         settings = self._insights(resource_id, "diagnosticSettings", unsupported_as_empty=False)
         return diagnostics.Target(resource_id, tuple(categories), tuple(settings))
+
+    def categories(self, resource_id: str) -> list[dict[str, Any]]:
+        """The diagnostic categories a resource offers ([] when it has no diagnostic settings). Its
+        type and tier set them, and no fix changes either, so a run reads them once per resource:
+        a --fix's later views, the final re-check included, go straight to the settings."""
+        key = ("diagnostic categories", resource_id.lower())
+        kept = self._estate.lasting.get(key)
+        if kept is None:
+            found = self._insights(resource_id, "diagnosticSettingsCategories", unsupported_as_empty=True)
+            kept = self._estate.lasting.setdefault(key, found)
+        return kept
 
     def _insights(self, resource_id: str, collection: str, *, unsupported_as_empty: bool) -> list[dict[str, Any]]:
         """A Microsoft.Insights list on a resource. For categories, 400 and 404 mean the type has
