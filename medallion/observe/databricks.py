@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import itertools
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from medallion.cloud.databricks import import_sdk
 from medallion.cloud.errors import CloudError
@@ -44,7 +44,11 @@ class DatabricksReads:
                 *[lambda layer=layer: self.layer_jobs(layer) for layer in self._layers()]]
 
     def _layers(self) -> list[str]:
-        return [layer for layer in LAYERS if layer in self.spec.compute.layers]
+        """The spec's layers this view prefetches (Estate.layers)."""
+        return [layer for layer in self._in_view(LAYERS) if layer in self.spec.compute.layers]
+
+    def _in_view(self, layers: Iterable[str]) -> list[str]:
+        return [layer for layer in layers if self._estate.layers is None or layer in self._estate.layers]
 
     def _read(self, key: Any, what: str, call: Callable[[], Any]) -> Any:
         def load() -> Any:
@@ -172,7 +176,7 @@ class QualityReads(DatabricksReads):
     latest runs of the quality tasks."""
 
     def prefetch(self) -> list[Callable[[], Any]]:
-        paths = [self.spec.data_quality.notebook_path(layer) for layer in LAYERS]
+        paths = [self.spec.data_quality.notebook_path(layer) for layer in self._in_view(LAYERS)]
         return [*super().prefetch(), *[lambda path=path: self.notebook_source(path) for path in paths],
                 *[lambda layer=layer: self.latest_quality_run(layer) for layer in self._layers()]]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
@@ -35,9 +36,13 @@ class Estate:
     """Everything the checks may look at, read at most once per Estate instance."""
 
     def __init__(self, spec: Spec, connections: Any, pool: ThreadPoolExecutor | None = None,
-                 lasting: dict[str, Any] | None = None) -> None:
+                 lasting: dict[str, Any] | None = None, layers: frozenset[str] | None = None) -> None:
         self.spec = spec
         self.connections = connections
+        # the layers this view is about: a prefetch reads only theirs (None: every layer); a read
+        # of another layer is still answered, when asked for
+        self.layers = layers
+        self.created = time.monotonic()   # what it reads is at least this fresh
         self._pool = pool or reading_pool()
         # what no fix changes (the Databricks workspace's URL), kept for the run by every fresh view
         self.lasting: dict[str, Any] = {} if lasting is None else lasting
@@ -94,9 +99,10 @@ class Estate:
         for future in self._prefetching:
             future.result()
 
-    def fresh(self) -> "Estate":
-        """A new view with an empty memo, for re-checking after a fix wrote."""
-        return Estate(self.spec, self.connections, self._pool, self.lasting)
+    def fresh(self, *, layers: frozenset[str] | None = None) -> "Estate":
+        """A new view with an empty memo, for re-checking after a fix wrote; `layers` narrows what
+        its prefetch reads to the layers the units judged on it are about."""
+        return Estate(self.spec, self.connections, self._pool, self.lasting, layers)
 
 
 def _quietly(reader: Callable[[], Any]) -> None:

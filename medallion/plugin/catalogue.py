@@ -60,7 +60,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _runs_last(item: pytest.Item) -> bool:
     """Sort key: True for the checks of an area with a requirement that `covers_others` (monitoring's
     diagnostic settings on every resource), so under -n --fix, where checks are fixed one at a time,
-    one --fix leaves nothing for a second to add. The same flag orders the in-process fix waves; a
+    one --fix leaves nothing for a second to add. The same flag makes it a late unit in-process; a
     stable sort keeps the rest, and each area's checks together."""
     requirement = getattr(getattr(item, "obj", None), "requirement", None)
     covering = {other.area for other in CATALOGUE.values() if other.covers_others}

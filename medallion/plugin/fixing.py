@@ -1,15 +1,16 @@
-"""The fix engine: `--fix` in dependency waves, not one round trip per write.
+"""The fix engine: `--fix` as a flow of dependent units, not one round trip per write.
 
-Units (units.py) of one level form a wave. Each wave reads one fresh view of the estate, shared
-by all its units (its memo reads each resource once per wave): it re-checks against it the units
-of the previous wave that others need (a prerequisite that still fails blocks its dependants),
-evaluates and plans its own units concurrently, then applies them concurrently. Units whose
-changes touch one resource, or a parent and child (a VNet PUT drops the subnets it does not list),
-never apply from one stale read: the first in pytest order applies, the others wait for just the
-units they touch, then re-plan from a fresh view while the rest of the wave goes on writing. A
+A unit (units.py) starts once its prerequisites have settled, with every other unit ready at that
+moment, as one batch: the batch reads one fresh view of the estate (its memo reads each resource
+once), re-checks against it the fixed prerequisites its units need (a prerequisite that still
+fails blocks its dependants), judges and plans its units concurrently, then applies them
+concurrently. No batch waits for a whole level: the subnets go once the VNet is written, while the
+notebooks are still being imported. Units whose changes touch one resource, or a parent and child
+(a VNet PUT drops the subnets it does not list), never apply from one stale read: the first to
+apply goes, the others wait for just the units they touch, then re-plan from a fresh view. A
 unit's own changes apply stage by stage, each stage's chains side by side, each chain in order (a
-container before the inventory rule that needs it). After the last wave one fresh view re-checks
-every fixed unit; each item then reports its outcome.
+container before the inventory rule that needs it). Once every unit has settled, one fresh view
+re-checks every fixed unit; each item then reports its outcome.
 
 In-process, the whole run is fixed before the first check of an estate reports; an xdist worker
 does not know its items in advance, so it runs the engine for one item (its unit and the
@@ -17,7 +18,9 @@ prerequisites) inside the file lock.
 """
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Callable, TypeVar
 
 import pytest
@@ -59,29 +62,29 @@ def finding_text(failure: AssertionError) -> str:
 
 def prepare(item: pytest.Item, args: dict[str, Any], context: Any) -> None:
     """In-process --fix, before the first check of an estate runs: judge every selected check of
-    that estate on the state as read before any write, and fix the failing ones in waves."""
+    that estate on the state as read before any write, and fix the failing ones."""
     estate = args["estate"]
     prepared = item.config.stash.setdefault(_PREPARED, set())
     if id(estate) in prepared:
         return
     prepared.add(id(estate))
-    waves = Waves(context, estate, first=estate)
-    graph = Graph(waves.passes)
+    flow = Flow(context, estate, first=estate)
+    graph = Graph(flow.passes)
     for other in item.session.items:
         requirement = getattr(getattr(other, "obj", None), "requirement", None)
         other_args = args if other is item else _args_like(other, item, args)
         if requirement is not None and other_args is not None and fixable(other, requirement, other_args, context):
             graph.add_root(other, requirement, other_args)
-    units = graph.levelled()
-    waves.run(units, final_areas={unit.requirement.area for unit in units})
+    units = graph.all()
+    flow.run(units, final_areas={unit.requirement.area for unit in units})
 
 
 def fix_alone(item: pytest.Item, requirement: Requirement, args: dict[str, Any], context: Any) -> Outcome:
     """One item's unit and its prerequisites, planned from a fresh read (an xdist worker)."""
-    waves = Waves(context, args["estate"], first=args["estate"].fresh())
-    graph = Graph(waves.passes)
+    flow = Flow(context, args["estate"], first=args["estate"].fresh())
+    graph = Graph(flow.passes)
     graph.add_root(item, requirement, args)
-    waves.run(graph.levelled(), final_areas=set())
+    flow.run(graph.all(), final_areas=set())
     return item.stash[OUTCOME]
 
 
@@ -117,78 +120,151 @@ def _args_like(other: pytest.Item, item: pytest.Item, args: dict[str, Any]) -> d
     return values if "estate" in values else None
 
 
-class Waves:
-    """One --fix pass over an estate's units, level by level."""
+class Flow:
+    """One --fix pass over an estate's units, each started once its prerequisites have settled."""
 
     def __init__(self, context: Any, estate: Any, *, first: Any) -> None:
         self.context, self.estate, self.first = context, estate, first
-        # half the connection pools each: a wave's units, and their chains' writes (thirteen
-        # diagnostic settings go out in one round, not two)
+        # half the connection pools each: the units' judging and applying, and their chains'
+        # writes (thirteen diagnostic settings go out in one round, not two)
         self.pool = ThreadPoolExecutor(max_workers=READS_IN_FLIGHT // 2, thread_name_prefix="fix")
         self.chains = ThreadPoolExecutor(max_workers=READS_IN_FLIGHT // 2, thread_name_prefix="fix-chain")
+        self.batches = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fix-batch")
+        self._lock = threading.Lock()
+        self._applying: list[tuple[Unit, Future[None]]] = []     # every unit sent to apply, in order
+        self._rechecks: dict[int, Future[None]] = {}             # prerequisite id -> its re-check
 
     def passes(self, unit: Unit) -> bool:
         """Whether a prerequisite passes in the first view (its own needs then need nothing)."""
         try:
             return judge(unit.requirement, unit.on(self.first))[0] is None
-        except Exception:  # noqa: BLE001 - judged again, and reported, in its wave
+        except Exception:  # noqa: BLE001 - judged again, and reported, in its batch
             return False
 
     def run(self, units: list[Unit], *, final_areas: set[str]) -> None:
         try:
-            self._waves(units)
+            self._flow(units)
             final = self.estate.fresh()
             final.start_prefetch(sorted(final_areas))
             self._each(lambda unit: self._final(unit, final), [u for u in units if u.own and not u.stopped()])
         finally:
-            self.pool.shutdown()
-            self.chains.shutdown()
+            for pool in (self.batches, self.pool, self.chains):
+                pool.shutdown()
         for unit in units:
             if unit.own:
                 unit.item.stash[OUTCOME] = unit.outcome
 
-    def _waves(self, units: list[Unit]) -> None:
-        """Each wave after the first re-checks the units of the previous one that others need (a
-        prerequisite still failing blocks its dependants); the rest wait for the final view."""
-        needed = {id(need) for unit in units for need in unit.needs if isinstance(need, Unit)}
-        view, previous = self.first, []
-        for number, level in enumerate(sorted({unit.level for unit in units})):
-            wave = [unit for unit in units if unit.level == level]
-            if number:
-                rechecked = [u for u in previous if u.attempted and id(u) in needed]
-                view = self._view(rechecked + wave)
-                self._each(lambda unit: self._recheck(unit, view), rechecked)
-            self._apply_wave([unit for unit, go in zip(wave, self._each(lambda unit: self._start(unit, view), wave)) if go])
-            previous = wave
+    def _flow(self, units: list[Unit]) -> None:
+        """Start every unit whose prerequisites have settled (judged, and applied if it had to be)
+        together with the others ready at that moment, as one batch on one fresh view; a late unit
+        (Unit.late) waits for every other. No batch waits for a level: the subnets start once the
+        VNet is written, however long the notebooks take."""
+        settled: dict[int, Future[None]] = {id(unit): Future() for unit in units}
+        early = [unit for unit in units if not unit.late]
+        by_requirement: dict[str, list[Unit]] = {}
+        for unit in units:
+            by_requirement.setdefault(unit.id, []).append(unit)
+        waiting, batches = list(units), []
+        while waiting:
+            ready = [unit for unit in waiting if self._may_start(unit, settled, early, by_requirement)]
+            if ready:
+                waiting = [unit for unit in waiting if unit not in ready]
+                mine, theirs = self._rechecks_for(ready)
+                # the first batch goes before anything is written: the view read before --fix holds
+                view = None if batches else self.first
+                batches.append(self.batches.submit(self._batch, ready, mine, theirs, settled, view))
+                continue
+            pending = [f for f in settled.values() if not f.done()] + [b for b in batches if not b.done()]
+            if not pending:   # cannot happen with an acyclic catalogue; never spin on it
+                raise RuntimeError(f"--fix: {', '.join(unit.id for unit in waiting)} wait for nothing in flight")
+            wait(pending, return_when=FIRST_COMPLETED)
+            for batch in batches:
+                if batch.done() and batch.exception() is not None:
+                    raise batch.exception()  # type: ignore[misc]
+        for batch in batches:
+            batch.result()
 
-    def _apply_wave(self, todo: list[Unit]) -> None:
-        """Apply the planned units concurrently. One that touches what an earlier one writes waits
-        for just the units it touches, not the whole wave (the subnets go one at a time meanwhile),
-        then re-plans from a fresh view and applies once nothing in flight touches its resources."""
-        running: list[tuple[Unit, Future[None]]] = []
+    @staticmethod
+    def _may_start(unit: Unit, settled: dict[int, Future[None]], early: list[Unit],
+                   by_requirement: dict[str, list[Unit]]) -> bool:
+        """Once each prerequisite, on every layer it is fixed on, has settled: the layers of one
+        requirement go the same way together, so their dependants share a batch, and its reads,
+        not one each."""
+        after = [sibling for need in unit.prerequisites for sibling in by_requirement[need.id]]
+        return all(settled[id(other)].done() for other in after + (early if unit.late else []))
+
+    def _rechecks_for(self, ready: list[Unit]) -> tuple[list[Unit], list[Future[None]]]:
+        """The fixed prerequisites this batch re-checks (a prerequisite still failing blocks its
+        dependants), and the re-checks of others it waits for: each is re-checked once, by the
+        first batch of its dependants."""
+        mine: list[Unit] = []
+        theirs: list[Future[None]] = []
+        for need in (need for unit in ready for need in unit.prerequisites if need.attempted):
+            if id(need) not in self._rechecks:
+                self._rechecks[id(need)] = Future()
+                mine.append(need)
+            elif need not in mine:
+                theirs.append(self._rechecks[id(need)])
+        return mine, theirs
+
+    def _batch(self, ready: list[Unit], mine: list[Unit], theirs: list[Future[None]],
+               settled: dict[int, Future[None]], view: Any = None) -> None:
+        """Re-check `mine`, judge and plan `ready` on one fresh view (or `view`), then apply what
+        was planned; each unit settles when it has nothing more to write."""
+        try:
+            view = view if view is not None else self._view(mine + ready)
+            self._each(lambda unit: self._recheck(unit, view), mine)
+        finally:
+            for need in mine:
+                self._rechecks[id(need)].set_result(None)
+        for recheck in theirs:
+            recheck.result()
+        planned = []
+        for unit, go in zip(ready, self._each(lambda unit: self._start(unit, view), ready)):
+            if go:
+                planned.append(unit)
+            else:   # nothing to write: its dependants may start
+                settled[id(unit)].set_result(None)
+        self._apply_planned(planned, lambda unit: settled[id(unit)].set_result(None))
+
+    def _apply_planned(self, todo: list[Unit], settle: Callable[[Unit], None]) -> None:
+        """Apply the planned units concurrently. One that touches what another unit writes (this
+        batch's, one still applying, or one that wrote after its plan's view was read) waits for
+        just the units it touches, then re-plans from a fresh view: no write goes out from a read
+        that another's write has made stale."""
+        mine: list[Future[None]] = []
         while todo:
-            batch, todo = _split(todo, self.allowed, busy=[unit for unit, future in running if not future.done()])
-            running += [(unit, self.pool.submit(self._apply, unit)) for unit in batch]
+            with self._lock:
+                batch, todo = _split(todo, self.allowed, sent=[unit for unit, _ in self._applying])
+                started = [(unit, self.pool.submit(self._apply, unit)) for unit in batch]
+                self._applying += started
+            for unit, future in started:
+                future.add_done_callback(lambda _, unit=unit: settle(unit))
+                mine.append(future)
             if todo:
-                for unit, future in running:
-                    if _touches(unit, todo, self.allowed):
-                        future.result()
+                with self._lock:
+                    applying = list(self._applying)
+                wait([future for unit, future in applying if _touches(unit, todo, self.allowed)])
                 view = self._view(todo)
-                todo = [unit for unit, go in zip(todo, self._each(lambda unit: self._plan(unit, view), todo)) if go]
-        for _, future in running:
+                replanned = self._each(lambda unit: self._plan(unit, view), todo)
+                for unit in (unit for unit, go in zip(todo, replanned) if not go):
+                    settle(unit)
+                todo = [unit for unit, go in zip(todo, replanned) if go]
+        for future in mine:
             future.result()
 
     def _view(self, units: list[Unit]) -> Any:
         """A fresh view with the units' areas read concurrently up front, not check by check. The
         units do not wait for all of it: each waits only for the reads it uses (the memo shares a
         read in flight), so a unit whose area reads in one round trip is not held by another area's
-        chain of three."""
-        view = self.estate.fresh()
+        chain of three. Units about layers get a view that prefetches only their layers."""
+        layers = frozenset(unit.args["layer"] for unit in units if "layer" in unit.args)
+        view = self.estate.fresh(layers=layers or None)
         view.start_prefetch(sorted({unit.requirement.area for unit in units}))
         return view
 
     def _start(self, unit: Unit, view: Any) -> bool:
-        """Judge the unit in this wave's view; True when it has to be planned and applied."""
+        """Judge the unit in its batch's view; True when it has to be planned and applied."""
         blocker, error = unit.blocker()
         if error is not None or blocker:
             unit.outcome.error, unit.outcome.blocker, unit.blocks = error, blocker, blocker
@@ -219,6 +295,7 @@ class Waves:
         """Plan from `view` (its fix reads, merges and returns changes); True when it planned."""
         try:
             unit.plan = unit.requirement.fix(*fix_args(unit.requirement, unit.on(view)))  # type: ignore[misc]
+            unit.planned_at = view.created
         except Exception as error:  # noqa: BLE001 - a read failed while planning: the item errs
             unit.outcome.error = error
             return False
@@ -226,6 +303,12 @@ class Waves:
         return True
 
     def _apply(self, unit: Unit) -> None:
+        try:
+            self._apply_stages(unit)
+        finally:
+            unit.written_at = time.monotonic()
+
+    def _apply_stages(self, unit: Unit) -> None:
         """Apply what this run's opt-ins allow, stage by stage, each stage's chains side by side and
         each chain in order; journal every change held, applied or failed. The first failure, in
         plan order, is its line, and no later stage applies."""
@@ -270,7 +353,7 @@ class Waves:
         unit.blocks = None if failure is None else unit.id
 
     def _final(self, unit: Unit, view: Any) -> None:
-        """The item's verdict and evidence: its check against the last view, after every wave."""
+        """The item's verdict and evidence: its check against the last view, once all have settled."""
         unit.outcome.found = {}
         try:
             unit.outcome.after, _ = judge(unit.requirement, unit.on(view), unit.outcome.found)
@@ -295,14 +378,17 @@ class Waves:
 
 
 def _split(units: list[Unit], allowed: Callable[[Change], bool],
-           busy: list[Unit]) -> tuple[list[Unit], list[Unit]]:
-    """The units that can apply now, and those whose writes touch what an earlier one, or one
-    still applying (`busy`), writes."""
+           sent: list[Unit]) -> tuple[list[Unit], list[Unit]]:
+    """The units that can apply now, and those whose writes touch what an earlier one in `units`
+    writes, or what a unit already `sent` to apply is writing or wrote after the unit's plan was
+    read."""
     now, later = [], []
-    claimed = [resource for unit in busy for resource in _writes(unit, allowed)]
+    claimed: list[str] = []
     for unit in units:
         touched = _writes(unit, allowed)
-        if any(_related(a, b) for a in touched for b in claimed):
+        since = [resource for other in sent if other.written_at is None or other.written_at >= unit.planned_at
+                 for resource in _writes(other, allowed)]
+        if any(_related(a, b) for a in touched for b in claimed + since):
             later.append(unit)
         else:
             now.append(unit)

@@ -1,6 +1,6 @@
 """Running one requirement: audit it, and under --plan or --fix, plan or apply its remediation.
 
-Under --fix the fix engine (fixing.py) fixes failing checks in dependency waves, prerequisites
+Under --fix the fix engine (fixing.py) fixes failing checks in dependency order, prerequisites
 first; each item then reports the outcome computed for it. In-process the whole run is fixed
 before the first check reports; an xdist worker fixes each item (and what it `needs`) inside a
 file lock, planning from a fresh read, so two workers never create the same thing twice.

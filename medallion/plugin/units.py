@@ -1,8 +1,9 @@
 """What a `--fix` run has to do, as units: one requirement with the args its check accepts.
 
 A failing check's own fix is a unit, and so is each prerequisite it `needs`, transitively; a
-prerequisite that is also a selected check is one unit, not two. Units are levelled by dependency
-depth, so the fix engine (fixing.py) can fix each level concurrently, prerequisites first.
+prerequisite that is also a selected check is one unit, not two. The fix engine (fixing.py) starts
+each unit once its prerequisites have settled, and a unit that covers what the others create
+(monitoring's diagnostic settings) once all the others have.
 """
 from __future__ import annotations
 
@@ -39,16 +40,28 @@ class Unit:
     item: pytest.Item
     own: bool = False
     needs: list["Unit | str"] = field(default_factory=list)   # a str is a blocker known up front
-    level: int = 0
     outcome: Outcome = field(default_factory=Outcome)
     blocks: str | None = None      # what its dependants are blocked by; None while it passes
     plan: list[Change] = field(default_factory=list)
     attempted: bool = False        # planned against a view: its state must be re-checked
+    planned_at: float = 0.0        # when the view its plan read began (Estate.created)
+    written_at: float | None = None   # when its writes ended; None before, or while they go on
     expanded: bool = False
 
     @property
     def id(self) -> str:
         return self.requirement.id
+
+    @property
+    def prerequisites(self) -> list["Unit"]:
+        return [need for need in self.needs if isinstance(need, Unit)]
+
+    @property
+    def late(self) -> bool:
+        """Whether it covers what the other units create, or needs one that does: it starts only
+        once every other unit has settled. The rest of monitoring (workspace, action group,
+        alerts) starts with everything else."""
+        return self.requirement.covers_others or any(need.late for need in self.prerequisites)
 
     def on(self, view: Any) -> dict[str, Any]:
         """Its args, reading from `view`."""
@@ -84,17 +97,8 @@ class Graph:
         self._expand(unit, (requirement.id,))
         return unit
 
-    def levelled(self) -> list[Unit]:
-        """Every unit with its level: deeper than each prerequisite, and a unit that covers what
-        the others create (monitoring's diagnostic settings), with its dependants, after all the
-        rest. The rest of monitoring (workspace, action group, alerts) starts with the first wave."""
-        depth: dict[int, int] = {}
-        for unit in self.units.values():
-            _level(unit, depth, 0)
-        offset = 1 + max((depth[id(u)] for u in self.units.values() if not _after_others(u)), default=-1)
-        levels: dict[int, int] = {}
-        for unit in self.units.values():
-            unit.level = _level(unit, levels, offset)
+    def all(self) -> list[Unit]:
+        """Every unit, in the order added: pytest's, each root before the prerequisites it adds."""
         return list(self.units.values())
 
     def _unit(self, requirement: Requirement, args: dict[str, Any], item: pytest.Item) -> Unit:
@@ -116,18 +120,6 @@ class Graph:
             unit.needs.append(need)
             if need.own or not self.passes(need):
                 self._expand(need, chain + (need_id,))
-
-
-def _after_others(unit: Unit) -> bool:
-    """Whether it covers what the other units create, or needs one that does."""
-    return unit.requirement.covers_others or any(_after_others(n) for n in unit.needs if isinstance(n, Unit))
-
-
-def _level(unit: Unit, memo: dict[int, int], offset: int) -> int:
-    if id(unit) not in memo:
-        base = offset if unit.requirement.covers_others else 0
-        memo[id(unit)] = max([base] + [_level(n, memo, offset) + 1 for n in unit.needs if isinstance(n, Unit)])
-    return memo[id(unit)]
 
 
 def _key(requirement: Requirement, args: dict[str, Any]) -> tuple[Any, ...]:

@@ -1,5 +1,6 @@
-"""--fix in dependency waves: independent writes go side by side, a dependant's write only after
-its prerequisite's, and each resource is read a few times per run, not once per fix.
+"""--fix as a flow of dependent units: independent writes go side by side, a dependant's write only
+after its prerequisite's, never after an unrelated one's, and each resource is read a few times per
+run, not once per fix.
 
 Everything is judged from the emulator's request log (method, path, start and end of every
 request), not from timings: the half-finished estate, its inventory container and rule removed so
@@ -14,10 +15,15 @@ from typing import Any, Callable
 
 import pytest
 
+from medallion.change import Change
+from medallion.plugin.fixing import _split
+from medallion.plugin.units import Unit
+from medallion.requirement import Requirement, Severity
 from tests.suite import run_checks, scenario_with
 
 OPT_INS = ("--allow-disruptive", "--allow-irreversible")
 LATENCY = ("--sim-latency-ms", "50")   # long enough that requests sent together overlap in the log
+SLOW_OPERATIONS = ("--sim-lro-ms", "200")   # the subnets' one-at-a-time operations take a while
 
 
 def _without_inventory(scenario: dict[str, Any]) -> None:
@@ -27,11 +33,11 @@ def _without_inventory(scenario: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    folder = tmp_path_factory.mktemp("waves")
+    folder = tmp_path_factory.mktemp("flow")
     scenario, state = scenario_with(folder, _without_inventory), folder / "state.json"
     audit = run_checks(state, *LATENCY, scenario=scenario)
     since = len(_log(state))
-    fixed = run_checks(state, "--fix", *OPT_INS, *LATENCY, scenario=scenario)
+    fixed = run_checks(state, "--fix", *OPT_INS, *LATENCY, *SLOW_OPERATIONS, scenario=scenario)
     served = _log(state)[since:]
     again = run_checks(state, "--fix", *OPT_INS, scenario=scenario)
     return {"audit": audit, "fixed": fixed, "again": again, "served": served}
@@ -87,10 +93,21 @@ def test_each_private_endpoint_chain_is_written_in_order(runs, child: str):
 
 def test_the_job_failure_alert_does_not_wait_for_the_diagnostic_settings(runs):
     """It is created with skipQueryValidation (the workspace's DatabricksJobs table comes with the
-    first job log), so it goes out with the other alerts, a wave before the diagnostic settings."""
+    first job log), so it goes out with the other alerts, before the diagnostic settings."""
     writes = _writes(runs)
     alert = min(w["start"] for w in writes if "/scheduledqueryrules/" in w["path"].lower())
     assert alert < min(w["start"] for w in writes if "/diagnosticsettings/" in w["path"].lower())
+
+
+def test_a_dependant_waits_for_its_prerequisites_not_for_unrelated_fixes(runs):
+    """The alerts need only the action group: they are written while the subnets, which need the
+    VNet and go one at a time, still are (in levels they would wait for the last subnet)."""
+    writes = _writes(runs)
+    alerts = [w for w in writes if any(f"/{kind}/" in w["path"].lower()
+                                       for kind in ("metricalerts", "activitylogalerts", "scheduledqueryrules"))]
+    subnets = [w for w in writes if "/virtualnetworks/juicer-vnet/subnets/" in w["path"].lower()]
+    assert len(alerts) == 3 and len(subnets) == 3, (alerts, subnets)
+    assert max(a["end"] for a in alerts) < max(s["end"] for s in subnets), (alerts, subnets)
 
 
 def test_a_private_endpoint_and_its_zone_are_written_together(runs):
@@ -112,9 +129,43 @@ def _written_in_order(writes: list[dict[str, Any]], prerequisite: Callable[[str]
 
 def test_a_fix_reads_each_resource_a_few_times_not_once_per_fix(runs):
     """Serially every fix planned and re-checked from its own fresh read: 117 GETs of the
-    Databricks workspace in one run. Now each wave reads once, so a resource is read about once
-    per wave (five levels of prerequisites here) plus the session's read and the final re-check."""
+    Databricks workspace in one run. Now each batch of units ready together reads once (the layers
+    of one requirement go together), so a resource is read about once per batch that looks at it,
+    plus the session's read and the final re-check."""
     gets = collections.Counter((r["path"].lower(), r.get("query", "")) for r in runs["served"] if r["method"] == "GET")
     assert gets, "the fix read nothing"
     (path, _), most = gets.most_common(1)[0]
     assert most <= 10, f"{path} read {most} times"
+
+
+VNET = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/juicer-vnet"
+
+
+def _planned(resource: str, *, planned_at: float = 0.0, written_at: float | None = None) -> Unit:
+    change = Change(resource=resource, field="f", before=None, after=1, apply=lambda: None)
+    requirement = Requirement("TST-001", "security", Severity.HIGH, "a test unit", check=lambda: None)
+    return Unit(requirement, {}, item=None, plan=[change],  # type: ignore[arg-type]
+                planned_at=planned_at, written_at=written_at)
+
+
+@pytest.mark.parametrize("resource, written_at, goes_now", [
+    (VNET, None, False),                        # still writing what it touches
+    (VNET, 2.0, False),                         # wrote after the plan was read
+    (VNET, 0.5, True),                          # wrote before: the read saw it
+    (f"{VNET}-other", None, True),              # unrelated
+    (VNET.rsplit("/", 2)[0], None, False),      # a parent of what it writes
+], ids=["busy", "stale", "fresh", "unrelated", "parent"])
+def test_a_plan_read_before_a_related_write_is_made_again(resource: str, written_at: float | None, goes_now: bool):
+    """No write goes out from a read that another unit's write has made stale: such a unit waits
+    and re-plans from a fresh view (a VNet PUT from a stale read would drop a new subnet)."""
+    unit = _planned(f"{VNET}/subnets/private-endpoints", planned_at=1.0)
+    now, later = _split([unit], lambda change: True, sent=[_planned(resource, written_at=written_at)])
+    assert (now, later) == (([unit], []) if goes_now else ([], [unit]))
+
+
+def test_a_resource_s_diagnostic_categories_are_read_once_per_run(runs):
+    """Its type and tier set them and no fix changes either: the later views, the final re-check
+    included, read only the settings."""
+    categories = collections.Counter(r["path"].lower() for r in runs["served"]
+                                     if r["method"] == "GET" and r["path"].endswith("/diagnosticSettingsCategories"))
+    assert categories and max(categories.values()) == 1, categories.most_common(3)
