@@ -7,6 +7,7 @@ secret is taught here once and every report is covered.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Mapping
 
@@ -39,12 +40,19 @@ def scrub(text: Any) -> Any:
     """`text` with every secret-looking value replaced by [REDACTED]; non-strings pass through."""
     if not isinstance(text, str) or not text:
         return text
+    return _scrubbed(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _scrubbed(text: str) -> str:
+    """Kept by text: a check's evidence goes through here for each of its reports and records."""
     text = _PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     for pattern in _PATTERNS:
         text = pattern.sub(MASK, text)
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def secret_name(name: str) -> bool:
     """True when a field or environment variable of this name holds a secret by its name alone."""
     return bool(_SECRET_NAME.search(name)) and not _SAFE_NAMES.match(name)
