@@ -16,7 +16,7 @@ from typing import Any, Callable
 import pytest
 
 from medallion.change import Change
-from medallion.plugin.fixing import _split
+from medallion.plugin.conflicts import split
 from medallion.plugin.units import Unit
 from medallion.requirement import Requirement, Severity
 from tests.suite import run_checks, scenario_with
@@ -159,7 +159,7 @@ def test_a_plan_read_before_a_related_write_is_made_again(resource: str, written
     """No write goes out from a read that another unit's write has made stale: such a unit waits
     and re-plans from a fresh view (a VNet PUT from a stale read would drop a new subnet)."""
     unit = _planned(f"{VNET}/subnets/private-endpoints", planned_at=1.0)
-    now, later = _split([unit], lambda change: True, sent=[_planned(resource, written_at=written_at)])
+    now, later = split([unit], lambda change: True, sent=[_planned(resource, written_at=written_at)])
     assert (now, later) == (([unit], []) if goes_now else ([], [unit]))
 
 

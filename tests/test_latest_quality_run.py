@@ -128,7 +128,7 @@ def test_audit_runs_nothing_fix_runs_each_never_run_task_once_and_a_second_fix_n
     assert "job 101's task bronze_quality has never run to an end" in audit.output
     fixed = run_checks(state, *FIX)
     assert len(run_now_calls(fixed)) == 3, fixed.output
-    # --fix runs the layers' tasks side by side (fixing.py): which starts first is not fixed
+    # --fix runs the layers' tasks side by side (flow.py): which starts first is not fixed
     assert sorted(started_runs(state)) == [(101, ["bronze_quality"], "SUCCESS"), (103, ["gold_quality"], "SUCCESS"),
                                            (104, ["platinum_quality"], "SUCCESS")]
     assert {k: v for k, v in fixed.verdicts.items() if k.startswith("DQ-004")} == {

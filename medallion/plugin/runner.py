@@ -1,6 +1,6 @@
 """Running one requirement: audit it, and under --plan or --fix, plan or apply its remediation.
 
-Under --fix the fix engine (fixing.py) fixes failing checks in dependency order, prerequisites
+Under --fix the fix engine (fixing.py, flow.py) fixes failing checks in dependency order, prerequisites
 first; each item then reports the outcome computed for it. In-process the whole run is fixed
 before the first check reports; an xdist worker fixes each item (and what it `needs`) inside a
 file lock, planning from a fresh read, so two workers never create the same thing twice.
@@ -17,7 +17,9 @@ from medallion.change import Change
 from medallion.evidence import NotObserved
 from medallion.plugin.context import CONTEXT
 from medallion.plugin.evidence import attach_evidence
-from medallion.plugin.fixing import OUTCOME, fix_alone, judge, prepare
+from medallion.plugin.fixing import fix_alone, prepare
+from medallion.plugin.flow import OUTCOME
+from medallion.plugin.judging import judge
 from medallion.plugin.outcomes import Verdict, record
 from medallion.plugin.units import Outcome, fix_args
 from medallion.plugin.waivers import excuses, note_waiver, waiver_for

@@ -1,7 +1,7 @@
 """What a `--fix` run has to do, as units: one requirement with the args its check accepts.
 
 A failing check's own fix is a unit, and so is each prerequisite it `needs`, transitively; a
-prerequisite that is also a selected check is one unit, not two. The fix engine (fixing.py) starts
+prerequisite that is also a selected check is one unit, not two. The fix engine (flow.py) starts
 each unit once its prerequisites have settled, and a unit that covers what the others create
 (monitoring's diagnostic settings) once all the others have.
 """
