@@ -1,6 +1,8 @@
 """The plugin's promises: clear one-line errors, permissions, selection, faults, exit status."""
 from __future__ import annotations
 
+import json
+
 import time
 
 import pytest
@@ -111,5 +113,9 @@ def test_parallel_fix_of_every_area_matches_serial_and_leaves_nothing_for_a_seco
     parallel = run_checks(tmp_path / "b.json", "--fix", *opt_ins, "-n", "2")
     assert parallel.status == serial.status == 0, parallel.output
     assert parallel.verdicts == serial.verdicts
+    # the one worker runs the same flow as a run without -n, not one check after another
+    reads = {name: sum(r["method"] == "GET" for r in json.loads((tmp_path / name).read_text())["requests"])
+             for name in ("a.json", "b.json")}
+    assert len(parallel.writes) == len(serial.writes) and reads["b.json"] <= reads["a.json"] * 1.2, reads
     again = run_checks(tmp_path / "b.json", "--fix", *opt_ins, "-n", "2")
     assert again.writes == [] and set(again.verdicts.values()) == {"passed"}

@@ -1,9 +1,10 @@
 """Running one requirement: audit it, and under --plan or --fix, plan or apply its remediation.
 
-Under --fix the fix engine (fixing.py, flow.py) fixes failing checks in dependency order, prerequisites
-first; each item then reports the outcome computed for it. In-process the whole run is fixed
-before the first check reports; an xdist worker fixes each item (and what it `needs`) inside a
-file lock, planning from a fresh read, so two workers never create the same thing twice.
+Under --fix the fix engine (fixing.py, flow.py) fixes failing checks in dependency order,
+prerequisites first; each item then reports the outcome computed for it. The whole run is fixed
+before the first check of an estate reports, in-process or on the one xdist worker --fix sends
+every check to (catalogue.py). An item the engine did not prepare is fixed with what it `needs`
+inside a file lock, planning from a fresh read, so two workers never create the same thing twice.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     if context.naive_reads and "estate" in args:  # the benchmark's baseline: nothing shared
         args["estate"] = args["estate"].fresh()
-    elif context.mode == "fix" and "estate" in args and not hasattr(pyfuncitem.config, "workerinput"):
+    elif context.mode == "fix" and "estate" in args:   # in-process, or the one worker of -n (catalogue.py)
         prepare(pyfuncitem, args, context)
     Run(pyfuncitem, requirement, context, args).execute()
     return True
