@@ -12,7 +12,7 @@ from databricks.sdk.errors import InvalidParameterValue
 from databricks.sdk.service.jobs import RunLifeCycleState, RunResultState
 
 from medallion.emulator.databricks import DatabricksService
-from medallion.emulator.databricks.run_now import settle
+from medallion.emulator.databricks.run_now import new_run, settle
 from test_emulator_databricks import LAYER_CLUSTER, seed, w  # noqa: F401 - the WorkspaceClient fixture
 
 QUALITY = {"task_key": "bronze_quality", "existing_cluster_id": LAYER_CLUSTER, "depends_on": [{"task_key": "bronze_ingest"}],
@@ -26,11 +26,12 @@ WAIT = timedelta(seconds=30)
 @pytest.fixture
 def service(request: pytest.FixtureRequest) -> DatabricksService:
     """The seed's job with a quality task after its main task; `request.param` holds extra state
-    (`run_outcomes`) and the run time (`run_ms`)."""
+    (`run_outcomes`), the run time (`run_ms`) and job settings (`settings`)."""
     extra: dict[str, Any] = dict(getattr(request, "param", {}))
     run_ms = extra.pop("run_ms", 0)
     state = seed()
     state["jobs"][0]["settings"]["tasks"].append(QUALITY)
+    state["jobs"][0]["settings"].update(extra.pop("settings", {}))
     return DatabricksService({**state, **extra}, run_ms=run_ms)
 
 
@@ -101,3 +102,34 @@ def test_run_now_refuses_what_the_service_refuses(w):  # noqa: F811
         w.jobs.run_now(101, only=["nope"])
     with pytest.raises(InvalidParameterValue, match="job_parameters must be a map"):
         w.jobs.run_now(101, job_parameters={"x": 1})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("service", [{"run_ms": 60_000}], indirect=True)
+def test_a_run_over_the_jobs_concurrent_limit_is_skipped(w, service):  # noqa: F811
+    first = w.jobs.run_now(101, only=["bronze_quality"]).run_id
+    skipped = w.jobs.run_now(101, only=["bronze_quality"]).result(timeout=WAIT)
+    assert skipped.state.life_cycle_state == RunLifeCycleState.SKIPPED
+    assert skipped.state.result_state == RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED
+    assert "limit of 1 maximum concurrent runs" in skipped.state.state_message
+    assert [r.run_id for r in w.jobs.list_runs(job_id=101, active_only=True)] == [first]
+
+
+@pytest.mark.parametrize("service, second", [
+    ({"run_ms": 60_000, "settings": {"max_concurrent_runs": 2}}, RunLifeCycleState.PENDING),
+    ({"run_ms": 60_000, "settings": {"queue": {"enabled": True}}}, RunLifeCycleState.QUEUED),
+], ids=["limit-2", "queue"], indirect=["service"])
+def test_a_higher_limit_runs_both_and_a_queue_holds_the_second(w, service, second):  # noqa: F811
+    w.jobs.run_now(101, only=["bronze_quality"])
+    run_id = w.jobs.run_now(101, only=["bronze_quality"]).run_id
+    assert w.jobs.get_run(run_id).state.life_cycle_state == second
+
+
+def test_a_queued_run_starts_when_the_run_ahead_ends() -> None:
+    job = {"job_id": 7, "settings": {"name": "j", "tasks": [{"task_key": "a"}], "queue": {"enabled": True}}}
+    ahead = new_run(job, {}, 1, 1, 1_000, {})
+    queued = new_run(job, {}, 3, 2, 1_000, {}, active=[ahead])
+    assert queued["state"]["life_cycle_state"] == "QUEUED"
+    start = queued["start_time"]
+    assert settle(queued, start + 900)["state"]["life_cycle_state"] == "QUEUED"
+    assert settle(queued, start + 1_100)["state"]["life_cycle_state"] == "PENDING"
+    assert settle(queued, start + 2_100)["state"]["life_cycle_state"] == "TERMINATED"

@@ -1,6 +1,11 @@
 """Jobs API 2.2 `jobs/run-now`: a run of the job's tasks (or of those `only` names) that goes
 PENDING -> RUNNING -> TERMINATED.
 
+A job runs at most `max_concurrent_runs` (default 1) runs at once. A run started when that many
+are active is SKIPPED (result MAXIMUM_CONCURRENT_RUNS_REACHED), unless the job's `queue` is
+enabled: then it is QUEUED until the active runs end (forever behind a scenario's run that never
+does), and runs after.
+
 The emulator executes no notebook. A run lasts `run_ms` (the emulator's `--sim-lro-ms`; 0 ends
 it at the first read): PENDING for the first half, RUNNING for the second, then TERMINATED. Each
 task run ends as the scenario's `databricks.run_outcomes` says for its task key:
@@ -15,19 +20,20 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, Sequence
 
 from .errors import invalid, now_ms
 
 QUALITY_CHECKS = ("required_columns", "schema_drift", "row_count", "key_nulls", "key_unique", "freshness",
                   "duplicate_rows")
-PENDING, RUNNING, TERMINATED = "PENDING", "RUNNING", "TERMINATED"
+PENDING, RUNNING, TERMINATED, QUEUED, SKIPPED = "PENDING", "RUNNING", "TERMINATED", "QUEUED", "SKIPPED"
 
 
 def new_run(job: dict[str, Any], body: dict[str, Any], run_id: int, number: int, run_ms: int,
-            outcomes: dict[str, Any]) -> dict[str, Any]:
+            outcomes: dict[str, Any], active: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """The run `run-now` starts, as `runs/get` shows it while PENDING; its task runs get the ids
-    after `run_id`. The planned outcome waits in `_ends` until the run's time is up."""
+    after `run_id`. The planned outcome waits in `_ends` until the run's time is up. `active` are
+    the job's runs not yet ended: at its `max_concurrent_runs` the run is skipped or queued."""
     parameters = _job_parameters(job, body.get("job_parameters"))
     keys = _selected(job, body.get("only"))
     start = now_ms()
@@ -40,13 +46,45 @@ def new_run(job: dict[str, Any], body: dict[str, Any], run_id: int, number: int,
            "_ends": {"at": start + run_ms, "tasks": {t["task_key"]: outcome_of(t, outcomes, run_id) for t in tasks}}}
     if parameters:
         run["job_parameters"] = [{"name": name, "value": value} for name, value in parameters.items()]
+    limit = int(job["settings"].get("max_concurrent_runs", 1))
+    if len(active) >= limit:
+        return _queued(run, active, run_ms) if (job["settings"].get("queue") or {}).get("enabled") else _skipped(run, limit)
     return settle(run, start)
 
 
+def _skipped(run: dict[str, Any], limit: int) -> dict[str, Any]:
+    """Ended at once, none of its tasks run, as Databricks ends a run over the job's limit."""
+    message = f"Skipping this run because the limit of {limit} maximum concurrent runs has been reached."
+    run.pop("_ends")
+    for task in run["tasks"]:
+        task.update(state=_state(SKIPPED, "MAXIMUM_CONCURRENT_RUNS_REACHED", message),
+                    status={"state": TERMINATED, "termination_details": {"code": SKIPPED, "type": "SUCCESS",
+                                                                         "message": message}})
+    run.update(state=_state(SKIPPED, "MAXIMUM_CONCURRENT_RUNS_REACHED", message), end_time=run["start_time"],
+               status={"state": TERMINATED, "termination_details": {
+                   "code": "MAX_CONCURRENT_RUNS_EXCEEDED", "type": "CLIENT_ERROR", "message": message}})
+    return run
+
+
+def _queued(run: dict[str, Any], active: Sequence[dict[str, Any]], run_ms: int) -> dict[str, Any]:
+    """QUEUED until the last active run ends (None: one never does), then as any run."""
+    ends = [(other.get("_ends") or {}).get("at") for other in active]
+    until = None if None in ends else max(ends)
+    run["_ends"].update(queued_until=until, at=None if until is None else until + run_ms)
+    run["state"], run["status"] = _state(QUEUED), {"state": QUEUED}
+    for task in run["tasks"]:
+        task["state"], task["status"] = _state(QUEUED), {"state": QUEUED}
+    return run
+
+
 def settle(run: dict[str, Any], now: int) -> dict[str, Any]:
-    """Move a started run along by the clock: RUNNING after half its time, TERMINATED at the end."""
+    """Move a started run along by the clock: out of the queue when the runs ahead end, RUNNING
+    after half its own time, TERMINATED at the end."""
     ends = run.get("_ends")
-    if not ends:
+    if not ends or ends["at"] is None:
+        return run
+    begins = ends.get("queued_until") or run["start_time"]
+    if now < begins:
         return run
     if now >= ends["at"]:
         for task in run["tasks"]:
@@ -58,10 +96,11 @@ def settle(run: dict[str, Any], now: int) -> dict[str, Any]:
         run.update(state=_state(TERMINATED, worst), status=_status(worst), end_time=ends["at"],
                    run_duration=ends["at"] - run["start_time"])
         run.pop("_ends")
-    elif now >= run["start_time"] + (ends["at"] - run["start_time"]) / 2:
-        run["state"], run["status"] = _state(RUNNING), {"state": RUNNING}
+    else:
+        phase = RUNNING if now >= begins + (ends["at"] - begins) / 2 else PENDING
+        run["state"], run["status"] = _state(phase), {"state": phase}
         for task in run["tasks"]:
-            task["state"], task["status"] = _state(RUNNING), {"state": RUNNING}
+            task["state"], task["status"] = _state(phase), {"state": phase}
     return run
 
 

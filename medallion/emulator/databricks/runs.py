@@ -70,7 +70,9 @@ class Runs:
         ids = [r["run_id"] for r in self._runs] + [t.get("run_id", 0) for r in self._runs for t in r.get("tasks", [])]
         run_id = max([FIRST_RUN_ID - 1, *ids]) + 1
         number = 1 + sum(1 for r in self._runs if r.get("job_id") == job["job_id"])
-        self._runs.append(new_run(job, body, run_id, number, self._run_ms, self._outcomes))
+        now = now_ms()
+        active = [r for r in self._runs if r.get("job_id") == job["job_id"] and _life_cycle(settle(r, now)) in ACTIVE]
+        self._runs.append(new_run(job, body, run_id, number, self._run_ms, self._outcomes, active))
         return {"run_id": run_id, "number_in_job": number}
 
     def list(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
