@@ -98,7 +98,9 @@ def run_quality_task_once(estate: Estate, spec: Spec, layer: str) -> list[Change
     cluster, which Databricks starts if it is terminated, reading the layer's table and appending
     its results to the results table. It is never undone (a run cannot be taken back), never
     started while a run of the task is in progress, and never repeated once the task ran, whatever
-    its result: the suite does not change data. Needs: CAN_MANAGE_RUN on the layer job."""
+    its result: the suite does not change data. A run Databricks skips (the job already runs its
+    `max_concurrent_runs` and does not queue) fails the fix in one line; the next --fix tries again.
+    Needs: CAN_MANAGE_RUN on the layer job."""
     job, _ = compute.layer_job(estate.data_quality.layer_jobs(layer), spec, layer)
     if job is None:
         return []
@@ -112,10 +114,16 @@ def run_quality_task_once(estate: Estate, spec: Spec, layer: str) -> list[Change
     def apply() -> None:
         waiter = client.jobs.run_now(job_id, only=[key])
         try:
-            waiter.result(timeout=timedelta(minutes=minutes))
+            run = waiter.result(timeout=timedelta(minutes=minutes))
         except TimeoutError:
             raise CloudError(f"job {job_id} run {waiter.run_id}: task {key} did not end within {minutes:g} min "
                              "(data_quality.run_timeout_minutes); it keeps running and the next audit judges it") from None
+        state = run.state
+        if state is not None and getattr(state.life_cycle_state, "value", None) == "SKIPPED":
+            # the job was at its max_concurrent_runs and does not queue: nothing ran
+            raise CloudError(f"job {job_id} run {waiter.run_id} was skipped, task {key} did not run: "
+                             f"{state.state_message or 'the job is at its maximum of concurrent runs'} "
+                             "The next --fix runs it once the job's active run has ended.")
 
     return [Change(resource=f"job {job_id} ({(job.get('settings') or {}).get('name')})", field=f"runs of task {key}",
                    before="never run to an end", after=f"one run of task {key} (jobs/run-now, only that task), ended",

@@ -171,3 +171,24 @@ def test_a_run_that_outlasts_the_timeout_is_one_line_and_not_started_twice(tmp_p
     again = run_checks(state, *selected)
     assert run_now_calls(again) == [] and again.verdicts["DQ-004[bronze]"] == "not_evaluated", again.output
     assert "task bronze_quality has never run to an end: run 900000000000001 of it is in progress" in again.output
+
+
+def test_a_run_skipped_for_the_jobs_concurrent_limit_is_one_line_and_tried_again(tmp_path):
+    """The silver job is busy with a scheduled run of its main task (max_concurrent_runs 1, no
+    queue): Databricks skips the quality run --fix starts, the item says so in one line, and the
+    next --fix tries again rather than taking the skipped run for one that ran."""
+    busy = {"job_id": SILVER_JOB, "run_id": 40, "number_in_job": 1, "start_time": 1_000, "run_type": "JOB_RUN",
+            "trigger": "PERIODIC", "format": "MULTI_TASK", "state": {"life_cycle_state": "RUNNING", "state_message": ""},
+            "tasks": [{"run_id": 41, "task_key": "silver_main", "start_time": 1_000,
+                       "state": {"life_cycle_state": "RUNNING", "state_message": ""}}]}
+
+    def edit(scenario):
+        scenario["databricks"]["runs"] = [busy]
+    state, selected = tmp_path / "s.json", ("-k", "(compute or data_quality) and silver", "--fix")
+    fixed = run_checks(state, *selected, scenario=scenario_with(tmp_path, edit))
+    message = next(r["message"] for r in fixed.records if r["id"] == "DQ-004")
+    assert fixed.verdicts["DQ-004[silver]"] == "failed" and len(run_now_calls(fixed)) == 1, fixed.output
+    assert "was skipped, task silver_quality did not run: Skipping this run because the limit of 1" in message, message
+    assert "Traceback" not in fixed.output
+    again = run_checks(state, *selected)
+    assert len(run_now_calls(again)) == 1 and again.verdicts["DQ-004[silver]"] == "failed", again.output
