@@ -53,11 +53,12 @@ def test_each_type_lists_its_own_diagnostic_categories(arm_client):
     assert set(databricks.values()) == {"Logs"}
 
 
-def test_a_type_without_diagnostics_says_so(arm_client):
+@pytest.mark.parametrize("collection", ["diagnosticSettingsCategories", "diagnosticSettings"])
+def test_a_type_without_diagnostics_says_so(arm_client, collection: str):
     resources = arm_client(ResourceManagementClient)
     response = resources.send_request(HttpRequest(
         "GET", f"{GROUP}/providers/Microsoft.Portal/dashboards/juicer-storage-lifecycle-dashboard/providers/"
-               f"Microsoft.Insights/diagnosticSettingsCategories?api-version={DIAG_API}"))
+               f"Microsoft.Insights/{collection}?api-version={DIAG_API}"))
     assert response.status_code == 400 and response.json()["error"]["code"] == "ResourceTypeNotSupported"
 
 

@@ -1,8 +1,8 @@
 """Microsoft.Insights: diagnostic settings checked against the categories each resource type has,
 the categories list itself, and the alerting types' status codes.
 
-Categories are per type as Azure lists them. A type marked unsupported answers the categories list
-with 400 ResourceTypeNotSupported, as ARM does; a type this table does not know gets an empty list
+Categories are per type as Azure lists them. A type marked unsupported answers the categories list,
+and the settings list, with 400 ResourceTypeNotSupported, as ARM does; a type this table does not know gets an empty list
 and any category (the emulator cannot judge what it has not been taught).
 """
 from __future__ import annotations
@@ -81,6 +81,15 @@ def _list_categories(ctx: Context, req: ArmRequest, m) -> ArmResponse:
                                f"for {target_body['id']}.")
         return ArmResponse(200, match[0])
     return ArmResponse(200, {"value": items})
+
+
+@arm.route("GET", r"/subscriptions/.+/providers/microsoft\.insights/diagnosticsettings")
+def _list_settings(ctx: Context, req: ArmRequest, m) -> ArmResponse:
+    """A resource's diagnostic settings; 400 ResourceTypeNotSupported for a type without any, as
+    for its categories."""
+    target = ctx.service.require_exists(req.path.rpartition("/providers/")[0])
+    _categories(type_of(target["id"]))
+    return ArmResponse(200, {"value": [ctx.view(b) for b in ctx.store.children(target["id"], SETTINGS)]})
 
 
 def _category(base: str, name: str, kind: str) -> dict[str, Any]:
