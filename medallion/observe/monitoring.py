@@ -7,7 +7,7 @@ change with the service, and resources that later areas add are covered as soon 
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 from medallion.cloud.errors import CloudError
@@ -77,33 +77,40 @@ class MonitoringReads:
 
     def diagnostics(self) -> list[diagnostics.Target]:
         """Each resource (and diagnosable child) that supports diagnostic settings, with its
-        categories and its current settings. Targets are read concurrently, all at once (a pool
-        of their own: waiting on the observer's pool from inside it could starve it)."""
+        categories and its current settings. Every target's reads go out at once, in a pool of
+        their own (waiting on the observer's pool from inside it could starve it): its categories,
+        unless this run has read them, and its settings alongside, one round trip rather than two;
+        the settings answer is dropped when the target turns out to have no categories."""
         def load() -> list[diagnostics.Target]:
             ids = [target for resource in self.resources() for target in diagnostics.targets_of(resource)]
-            with ThreadPoolExecutor(max_workers=max(1, min(len(ids), READS_IN_FLIGHT)),
+            with ThreadPoolExecutor(max_workers=max(1, min(2 * len(ids), READS_IN_FLIGHT)),
                                     thread_name_prefix="diagnostics") as pool:
-                found = list(pool.map(self.target, ids))
+                categories = {target: pool.submit(self.categories, target) for target in ids}
+                settings = {target: pool.submit(self._insights, target, "diagnosticSettings", unsupported_as_empty=False)
+                            for target in ids if self._categories_read(target) != []}
+                found = [self._target(target, categories[target].result(), settings.get(target)) for target in ids]
             return [target for target in found if target is not None]
         return self._read("diagnostic settings", load)
 
-    def target(self, resource_id: str) -> diagnostics.Target | None:
+    @staticmethod
+    def _target(resource_id: str, categories: list[dict[str, Any]],
+                settings: Future[list[dict[str, Any]]] | None) -> diagnostics.Target | None:
         """One resource's categories and settings; None when it has no diagnostic settings."""
-        categories = self.categories(resource_id)
-        if not categories:
+        if not categories or settings is None:
             return None
-        settings = self._insights(resource_id, "diagnosticSettings", unsupported_as_empty=False)
-        return diagnostics.Target(resource_id, tuple(categories), tuple(settings))
+        return diagnostics.Target(resource_id, tuple(categories), tuple(settings.result()))
+
+    def _categories_read(self, resource_id: str) -> list[dict[str, Any]] | None:
+        return self._estate.lasting.get(("diagnostic categories", resource_id.lower()))
 
     def categories(self, resource_id: str) -> list[dict[str, Any]]:
         """The diagnostic categories a resource offers ([] when it has no diagnostic settings). Its
         type and tier set them, and no fix changes either, so a run reads them once per resource:
         a --fix's later views, the final re-check included, go straight to the settings."""
-        key = ("diagnostic categories", resource_id.lower())
-        kept = self._estate.lasting.get(key)
+        kept = self._categories_read(resource_id)
         if kept is None:
             found = self._insights(resource_id, "diagnosticSettingsCategories", unsupported_as_empty=True)
-            kept = self._estate.lasting.setdefault(key, found)
+            kept = self._estate.lasting.setdefault(("diagnostic categories", resource_id.lower()), found)
         return kept
 
     def _insights(self, resource_id: str, collection: str, *, unsupported_as_empty: bool) -> list[dict[str, Any]]:
