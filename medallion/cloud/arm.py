@@ -9,8 +9,8 @@ import json
 import threading
 from typing import Any, Callable
 
-from medallion.cloud.budget import RateBudget
 from medallion.cloud import lro
+from medallion.cloud.budget import RateBudget
 from medallion.cloud.credentials import arm_client_options
 from medallion.cloud.pools import pooled_transport
 from medallion.cloud.sdk_imports import import_one

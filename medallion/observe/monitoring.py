@@ -101,7 +101,7 @@ class MonitoringReads:
         return diagnostics.Target(resource_id, tuple(categories), tuple(settings.result()))
 
     def _categories_read(self, resource_id: str) -> list[dict[str, Any]] | None:
-        return self._estate.lasting.get(("diagnostic categories", resource_id.lower()))
+        return self._estate.lasting.get(_categories_key(resource_id))
 
     def categories(self, resource_id: str) -> list[dict[str, Any]]:
         """The diagnostic categories a resource offers ([] when it has no diagnostic settings). Its
@@ -110,7 +110,7 @@ class MonitoringReads:
         kept = self._categories_read(resource_id)
         if kept is None:
             found = self._insights(resource_id, "diagnosticSettingsCategories", unsupported_as_empty=True)
-            kept = self._estate.lasting.setdefault(("diagnostic categories", resource_id.lower()), found)
+            kept = self._estate.lasting.setdefault(_categories_key(resource_id), found)
         return kept
 
     def _insights(self, resource_id: str, collection: str, *, unsupported_as_empty: bool) -> list[dict[str, Any]]:
@@ -125,3 +125,8 @@ class MonitoringReads:
         error = (payload or {}).get("error") or {}
         raise CloudError(f"reading {collection} of {resource_id}: Resource Manager answered {status} "
                          f"{error.get('code', '')}: {str(error.get('message', ''))[:200]}")
+
+
+def _categories_key(resource_id: str) -> tuple[str, str]:
+    """Where a resource's categories are kept for the run (Estate.lasting): ids fold case."""
+    return ("diagnostic categories", resource_id.lower())
