@@ -1,8 +1,8 @@
 """`--fix` for a run: which checks it acts on, and the fix engine (flow.py) run over them.
 
-In-process, the whole run is fixed before the first check of an estate reports; an xdist worker
-does not know its items in advance, so it runs the engine for one item (its unit and the
-prerequisites) inside the file lock.
+The whole run is fixed before the first check of an estate reports, in-process or on the one
+xdist worker that --fix sends every check to. An item the engine did not prepare runs it for its
+own unit and prerequisites, inside the file lock.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ _PREPARED = pytest.StashKey[set]()
 
 
 def prepare(item: pytest.Item, args: dict[str, Any], context: Any) -> None:
-    """In-process --fix, before the first check of an estate runs: judge every selected check of
+    """--fix, before the first check of an estate runs: judge every selected check of
     that estate on the state as read before any write, and fix the failing ones."""
     estate = args["estate"]
     prepared = item.config.stash.setdefault(_PREPARED, set())
@@ -40,7 +40,8 @@ def prepare(item: pytest.Item, args: dict[str, Any], context: Any) -> None:
 
 
 def fix_alone(item: pytest.Item, requirement: Requirement, args: dict[str, Any], context: Any) -> Outcome:
-    """One item's unit and its prerequisites, planned from a fresh read (an xdist worker)."""
+    """One item's unit and its prerequisites, planned from a fresh read (an item prepare() did not
+    reach, on a worker given part of a run)."""
     flow = Flow(context, args["estate"], first=args["estate"].fresh())
     graph = Graph(flow.passes)
     graph.add_root(item, requirement, args)
