@@ -9,7 +9,6 @@ import json
 import threading
 from typing import Any, Callable
 
-from medallion.cloud import lro
 from medallion.cloud.budget import RateBudget
 from medallion.cloud.credentials import arm_client_options
 from medallion.cloud.pools import pooled_transport
@@ -62,7 +61,9 @@ class Arm:
 
     def write(self, begin: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run a `begin_*` write of one of these clients until Azure reports its operation done
-        (lro.py: not one read later)."""
+        (lro.py: not one read later). Imported here: only --fix and --rollback write."""
+        from medallion.cloud import lro
+
         lro.write(begin, *args, interval=self._options.get("polling_interval", 30), **kwargs)
 
     def put_by_id(self, resource_id: str, body: dict[str, Any], *, api_version: str) -> None:
